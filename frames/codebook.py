@@ -1,0 +1,72 @@
+"""The codebook: which frames exist, what they mean, and what they exclude."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from frames.errors import LabelsError
+
+CODEBOOK_FILE = "codebook.json"
+CODEBOOK_FORMAT = "frames-codebook/1"
+_FRAME_ID = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One frame: a stable snake_case id, a display name, a definition and its exclusions."""
+
+    id: str
+    name: str
+    definition: str
+    excludes: str = ""
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """The frames a labels folder uses, in the codebook's order."""
+
+    frames: tuple[Frame, ...]
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(frame.id for frame in self.frames)
+
+
+def codebook_path(labels_dir: str | Path) -> Path:
+    """Where a labels folder keeps its codebook."""
+    return Path(labels_dir) / CODEBOOK_FILE
+
+
+def load_codebook(path: str | Path) -> Codebook:
+    """Read and validate a codebook file (or the codebook.json of a labels folder)."""
+    path = Path(path)
+    if path.is_dir():
+        path = codebook_path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LabelsError(f"{path}: no codebook here; a labels folder needs a {CODEBOOK_FILE}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise LabelsError(f"{path}: not a readable JSON codebook ({exc})") from None
+    if not isinstance(data, dict) or data.get("format") != CODEBOOK_FORMAT:
+        raise LabelsError(f'{path}: expected "format": "{CODEBOOK_FORMAT}" at the top of the codebook')
+    rows = data.get("frames")
+    if not isinstance(rows, list) or not rows:
+        raise LabelsError(f'{path}: the codebook needs a non-empty "frames" list')
+    frames: list[Frame] = []
+    for i, row in enumerate(rows, 1):
+        if not isinstance(row, dict):
+            raise LabelsError(f"{path}: frame {i} is not an object")
+        frame_id = row.get("id")
+        if not isinstance(frame_id, str) or not _FRAME_ID.match(frame_id):
+            raise LabelsError(f"{path}: frame {i} needs a snake_case id, got {frame_id!r}")
+        if frame_id in {f.id for f in frames}:
+            raise LabelsError(f"{path}: frame id {frame_id!r} appears twice")
+        for key in ("name", "definition"):
+            if not isinstance(row.get(key), str) or not row[key].strip():
+                raise LabelsError(f"{path}: frame {frame_id!r} needs a non-empty {key!r}")
+        frames.append(Frame(frame_id, row["name"], row["definition"], str(row.get("excludes", ""))))
+    return Codebook(tuple(frames))

@@ -1,0 +1,92 @@
+"""Scoring with a loaded model: sentence probabilities, predicted frames, article profiles."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from frames.errors import ArticleError, FramesError
+from frames.features import TfidfBlock
+from frames.modelfile import ModelData, read_model
+from frames.profile import ArticleResult, build_profile
+from frames.sentences import split_sentences
+
+MODEL_ENV = "FRAMES_MODEL"
+
+
+class Model:
+    """A trained frames model, scored with numpy (no scikit-learn import)."""
+
+    CHUNK = 1024
+
+    def __init__(self, data: ModelData, path: Path | None = None):
+        self.data = data
+        self.path = path
+        self._blocks: list[tuple[TfidfBlock, np.ndarray]] = []
+        offset = 0
+        for spec, vocab, idf in zip(data.features, data.vocabularies, data.idfs):
+            weights = np.ascontiguousarray(data.coef[:, offset:offset + spec.size].T)  # (size, n_frames)
+            self._blocks.append((TfidfBlock(spec, list(vocab), idf), weights))
+            offset += spec.size
+
+    @property
+    def frames(self) -> tuple[str, ...]:
+        """The frame ids, in the order of every score column."""
+        return self.data.frame_ids
+
+    @property
+    def frame_names(self) -> tuple[str, ...]:
+        """Display names, aligned with ``frames``."""
+        return self.data.frame_names
+
+    @property
+    def thresholds(self) -> np.ndarray:
+        """Per-frame decision thresholds on the sentence probability."""
+        return self.data.thresholds
+
+    def predict_proba(self, sentences: list[str]) -> np.ndarray:
+        """Probability of each frame for each sentence, shape (n, len(frames))."""
+        sentences = list(sentences)
+        logits = np.tile(self.data.intercept, (len(sentences), 1))
+        # Chunks keep the per-term arrays small enough to stay in cache.
+        for start in range(0, len(sentences), self.CHUNK):
+            chunk = sentences[start:start + self.CHUNK]
+            for block, weights in self._blocks:
+                logits[start:start + len(chunk)] += block.logits(chunk, weights)
+        # exp(-logaddexp(0, -x)) is the logistic function without overflow for large |x|.
+        return np.exp(-np.logaddexp(0.0, -logits))
+
+    def predict(self, sentences: list[str]) -> list[list[str]]:
+        """The frames over their thresholds, for each sentence."""
+        carried = self.predict_proba(sentences) >= self.thresholds
+        return [[f for f, on in zip(self.frames, row) if on] for row in carried]
+
+    def classify(self, text: str, top: int = 3, name: str = "<text>") -> ArticleResult:
+        """Split an article into sentences, score them, and build its frame profile."""
+        if top < 0:
+            raise FramesError(f"top must be 0 or more, got {top}")
+        sentences = split_sentences(text)
+        if not sentences:
+            raise ArticleError(f"{name}: no sentences found (only numbers, symbols or blank lines)")
+        probabilities = self.predict_proba([s.text for s in sentences])
+        return build_profile(sentences, probabilities, self.frames, self.frame_names, self.thresholds, top)
+
+
+def default_model_path() -> Path:
+    """The model used when none is named: $FRAMES_MODEL, else the one shipped with frames."""
+    env = os.environ.get(MODEL_ENV)
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "models" / "default", here.parent / "models" / "default"):
+        if candidate.is_dir():
+            return candidate
+    return here / "models" / "default"
+
+
+def load_model(path: str | Path | None = None) -> Model:
+    """Load a model folder (None: $FRAMES_MODEL or the shipped default), checked before use."""
+    folder = Path(path) if path is not None else default_model_path()
+    return Model(read_model(folder), folder)

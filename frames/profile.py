@@ -1,0 +1,93 @@
+"""An article's frame profile: per-frame article scores and the sentences that carry each frame."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from frames.sentences import Sentence
+
+JSON_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    """A sentence of the article with its offsets and its probability for every frame."""
+
+    index: int
+    text: str
+    start: int
+    end: int
+    scores: tuple[float, ...]
+    frames: tuple[str, ...]  # the frames over their thresholds
+
+
+@dataclass(frozen=True)
+class FrameProfile:
+    """One frame in one article.
+
+    score: the article-level score in [0, 1] (the highest sentence probability);
+    present: whether score reaches the frame's threshold, i.e. some sentence carries the frame;
+    share: the fraction of the article's sentences that carry it;
+    evidence: indexes of the top sentences that carry it, strongest first.
+    """
+
+    id: str
+    name: str
+    score: float
+    present: bool
+    share: float
+    threshold: float
+    evidence: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ArticleResult:
+    """The frame profile of one article and every sentence's scores."""
+
+    frames: tuple[FrameProfile, ...]
+    sentences: tuple[ScoredSentence, ...]
+
+    def to_dict(self) -> dict:
+        """The stable JSON form (documented in the README as the classify --json schema)."""
+        return {
+            "schema": JSON_SCHEMA_VERSION,
+            "n_sentences": len(self.sentences),
+            "frames": [
+                {"id": f.id, "name": f.name, "score": f.score, "present": f.present, "share": f.share,
+                 "threshold": f.threshold, "evidence": list(f.evidence)}
+                for f in self.frames
+            ],
+            "sentences": [
+                {"index": s.index, "start": s.start, "end": s.end, "text": s.text,
+                 "scores": dict(zip((f.id for f in self.frames), s.scores)), "frames": list(s.frames)}
+                for s in self.sentences
+            ],
+        }
+
+
+def build_profile(sentences: list[Sentence], probabilities: np.ndarray, frame_ids: tuple[str, ...],
+                  frame_names: tuple[str, ...], thresholds: np.ndarray, top: int = 3) -> ArticleResult:
+    """Aggregate sentence probabilities (n_sentences, n_frames) into an article profile.
+
+    The article score is the maximum sentence probability: a frame is pushed by the sentences
+    that make its claim, and most sentences of any article carry no frame, so averaging over the
+    article would dilute a clear claim by the article's length (see the README's article check).
+    """
+    carried = probabilities >= thresholds
+    scored = tuple(
+        ScoredSentence(i, s.text, s.start, s.end, tuple(float(p) for p in probabilities[i]),
+                       tuple(fid for fid, on in zip(frame_ids, carried[i]) if on))
+        for i, s in enumerate(sentences)
+    )
+    profiles = []
+    for j, (fid, name) in enumerate(zip(frame_ids, frame_names)):
+        column = probabilities[:, j]
+        # Strongest first; ties keep article order, so the output is the same every run.
+        order = [int(i) for i in np.argsort(-column, kind="stable") if carried[i, j]]
+        profiles.append(FrameProfile(
+            id=fid, name=name, score=float(column.max()), present=bool(carried[:, j].any()),
+            share=float(carried[:, j].mean()), threshold=float(thresholds[j]), evidence=tuple(order[:top]),
+        ))
+    return ArticleResult(tuple(profiles), scored)
