@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from frames.errors import LabelsError
 from frames.labels import LabelledSentence, Problem, read_label_file
 
 
@@ -79,6 +80,9 @@ def average_precision(truth: np.ndarray, scores: np.ndarray) -> float:
 def evaluate_file(model, labels_file: str | Path) -> tuple[Evaluation, list[Problem]]:
     """Score a labelled JSONL file with a model; unknown frames are reported and left out."""
     sentences, problems = read_label_file(labels_file, model.frames)
+    if not sentences:
+        reason = f" ({problems[0].message})" if problems else ""
+        raise LabelsError(f"{labels_file}: no labelled sentences to evaluate{reason}")
     truth = label_matrix(sentences, model.frames)
     predicted = model.predict_proba([s.text for s in sentences]) >= model.thresholds
     return score_frames(truth, predicted, model.frames), problems

@@ -197,15 +197,17 @@ def fit_final(texts: list[str], truth: np.ndarray, features: tuple[FeatureSpec, 
     return blocks, coef, intercept
 
 
-def cross_validate(texts: list[str], truth: np.ndarray, groups: np.ndarray, n_folds: int):
+def cross_validate(texts: list[str], truth: np.ndarray, groups: np.ndarray, n_folds: int,
+                   feature_sets: dict[str, tuple[FeatureSpec, ...]] = FEATURE_SETS,
+                   c_grid: tuple[float, ...] = C_GRID):
     """Out-of-fold probabilities for every feature set and C, folds grouped by source."""
     from scipy import sparse
     from sklearn.model_selection import GroupKFold
 
     folds = list(GroupKFold(n_splits=n_folds).split(texts, groups=groups))
     oof: dict[tuple[str, float], np.ndarray] = {}
-    for name, features in FEATURE_SETS.items():
-        for C in C_GRID:
+    for name, features in feature_sets.items():
+        for C in c_grid:
             oof[(name, C)] = np.zeros(truth.shape, dtype=np.float64)
         for train_idx, test_idx in folds:
             vectorizers = [_vectorizer(spec) for spec in features]
@@ -213,7 +215,7 @@ def cross_validate(texts: list[str], truth: np.ndarray, groups: np.ndarray, n_fo
             test_texts = [texts[i] for i in test_idx]
             X_train = sparse.hstack([v.fit_transform(train_texts) for v in vectorizers]).tocsr()
             X_test = sparse.hstack([v.transform(test_texts) for v in vectorizers]).tocsr()
-            for C in C_GRID:
+            for C in c_grid:
                 for j in range(truth.shape[1]):
                     clf = _classifier(C).fit(X_train, truth[train_idx, j])
                     oof[(name, C)][test_idx, j] = clf.predict_proba(X_test)[:, 1]

@@ -1,0 +1,5 @@
+"""`python -m frames` runs the command line."""
+
+from frames.cli import main
+
+main()

@@ -1,0 +1,81 @@
+"""Speed of `frames classify`: cold start as a whole process, and in-process sentences per second.
+
+Prints, measured in the same run:
+- the median wall time of `frames classify SEED` from a cold start (goal: at most 0.5 s);
+- the median time of `python -c "import sklearn.linear_model"`, and the ratio of the two;
+- in-process scoring throughput on one core over the labelled sentences (goal: 20,000 sentences/s),
+  first pass (empty word cache) and warm.
+
+Usage: python scripts/bench_classify.py [--runs 9] [--article PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT.parent / "shared" / "seeds" / "000_54a8847a04773ff6.txt"
+
+
+def wall(command: list[str], runs: int) -> float:
+    """Median wall seconds of a command over ``runs`` runs, after one warm-up."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    subprocess.run(command, check=True, capture_output=True, env=env)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True, env=env)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def throughput(texts: list[str], repeat: int) -> tuple[float, float]:
+    """Sentences per second for a freshly loaded model (cold word cache) and for the best warm pass."""
+    import frames
+
+    model = frames.load_model()
+    start = time.perf_counter()
+    model.predict_proba(texts)
+    first = len(texts) / (time.perf_counter() - start)
+    best = 0.0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        model.predict_proba(texts)
+        best = max(best, len(texts) / (time.perf_counter() - start))
+    return first, best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--article", type=Path, default=SEED)
+    args = parser.parse_args()
+    if not args.article.is_file():
+        sys.exit(f"no article at {args.article}; pass --article PATH")
+    frames_cmd = [shutil.which("frames")] if shutil.which("frames") else [sys.executable, "-m", "frames"]
+    classify = wall([*frames_cmd, "classify", str(args.article)], args.runs)
+    sklearn = wall([sys.executable, "-c", "import sklearn.linear_model"], args.runs)
+    print(f"cold `frames classify {args.article.name}`: median {classify:.3f} s over {args.runs} runs (goal <= 0.5 s)")
+    print(f"`import sklearn.linear_model` alone:       median {sklearn:.3f} s")
+    print(f"ratio classify / sklearn import:            {classify / sklearn:.2f}")
+
+    import frames
+    from frames.labels import load_labels
+
+    texts = [s.text for s in load_labels(ROOT / "labels").sentences]
+    texts = (texts * (40_000 // len(texts) + 1))[:40_000]
+    first, warm = throughput(texts, repeat=5)
+    print(f"in-process scoring, one core, {len(texts)} sentences: first pass {first:,.0f}/s, "
+          f"warm best of 5 {warm:,.0f}/s (goal >= 20,000/s)")
+    del frames
+
+
+if __name__ == "__main__":
+    main()

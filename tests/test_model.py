@@ -1,0 +1,184 @@
+"""The model file and scoring: exact round trip, determinism, refusal of damaged folders, numpy == scikit-learn."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import frames
+from frames import ModelError, load_labels, load_model
+from frames.evaluation import label_matrix
+from frames.modelfile import MODEL_FILES
+from frames.training import FEATURE_SETS, deduplicate, fit_sklearn, sklearn_predict_proba, train
+
+from conftest import DEFAULT_MODEL, LABELS
+
+
+def test_model_json_has_exactly_the_expected_fields(tiny_model):
+    config = json.loads((tiny_model / "model.json").read_text("utf-8"))
+    assert list(config) == ["format", "frames", "thresholds", "features", "aggregation", "training"]
+    assert config["format"] == 1
+    assert config["frames"] == [{"id": "meddling", "name": "Meddling"}, {"id": "trade", "name": "Trade ties"}]
+    assert config["aggregation"] == "max"
+    assert len(config["thresholds"]) == 2 and all(0 <= t <= 1 for t in config["thresholds"])
+    vocabulary = json.loads((tiny_model / "vocabulary.json").read_text("utf-8"))
+    for spec, terms in zip(config["features"], vocabulary):
+        assert spec["size"] == len(terms) and spec["analyzer"] in {"word", "char_wb"}
+        assert terms == sorted(terms)  # scikit-learn numbers terms in sorted order
+    assert set(config["training"]) >= {"n_sentences", "label_counts", "data_sha256", "features", "C", "cv",
+                                       "oof_macro_f1", "versions"}
+    assert config["training"]["n_sentences"] == 25
+    assert config["training"]["label_counts"] == {"meddling": 9, "trade": 9, "none": 8}
+
+
+def test_round_trip_scores_the_same(tiny_model, tmp_path):
+    model = load_model(tiny_model)
+    from frames.modelfile import save_model_folder
+
+    save_model_folder(model.data, tmp_path / "copy")
+    again = load_model(tmp_path / "copy")
+    sentences = ["Western foundations stir hatred.", "Trade grew.", "Nothing here."]
+    assert np.array_equal(model.predict_proba(sentences), again.predict_proba(sentences))
+    for name in MODEL_FILES:
+        assert (tiny_model / name).read_bytes() == (tmp_path / "copy" / name).read_bytes()
+
+
+def test_training_twice_gives_byte_identical_files(tiny_labels, tmp_path):
+    train(tiny_labels, tmp_path / "a")
+    train(tiny_labels, tmp_path / "b")
+    for name in MODEL_FILES:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_retraining_overwrites_in_place_and_leaves_no_debris(tiny_labels, tmp_path):
+    out = tmp_path / "models" / "mine"
+    train(tiny_labels, out)
+    train(tiny_labels, out)
+    assert sorted(p.name for p in out.parent.iterdir()) == ["mine"]
+    assert sorted(p.name for p in out.iterdir()) == sorted([*MODEL_FILES, "metrics.json"])
+
+
+def test_numpy_scoring_matches_scikit_learn_on_every_labelled_sentence(retrained_default):
+    model = load_model(retrained_default)
+    labels = load_labels(LABELS)
+    sentences = deduplicate(labels.sentences)
+    texts = [s.text for s in sentences]
+    fitted = fit_sklearn(texts, label_matrix(sentences, labels.codebook.ids),
+                         FEATURE_SETS[model.data.training["features"]], model.data.training["C"])
+    np.testing.assert_allclose(model.predict_proba(texts), sklearn_predict_proba(fitted, texts), rtol=0, atol=1e-9)
+
+
+def test_shipped_model_is_what_training_builds(retrained_default):
+    """models/default is the product of `frames train` on labels/ (library versions aside)."""
+    assert (DEFAULT_MODEL / "vocabulary.json").read_bytes() == (retrained_default / "vocabulary.json").read_bytes()
+    shipped = json.loads((DEFAULT_MODEL / "model.json").read_text("utf-8"))
+    rebuilt = json.loads((retrained_default / "model.json").read_text("utf-8"))
+    shipped["training"].pop("versions"), rebuilt["training"].pop("versions")
+    np.testing.assert_allclose(shipped.pop("thresholds"), rebuilt.pop("thresholds"), rtol=0, atol=1e-9)
+    assert shipped["training"].pop("oof_macro_f1") == pytest.approx(rebuilt["training"].pop("oof_macro_f1"), abs=1e-9)
+    assert shipped == rebuilt
+    with np.load(DEFAULT_MODEL / "weights.npz") as a, np.load(retrained_default / "weights.npz") as b:
+        assert sorted(a.files) == sorted(b.files)
+        for name in a.files:
+            np.testing.assert_allclose(a[name], b[name], rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+def test_shipped_model_is_small():
+    assert sum(p.stat().st_size for p in DEFAULT_MODEL.iterdir()) < 5 * 2**20
+
+
+def test_default_model_and_environment_variable(tiny_model, monkeypatch):
+    monkeypatch.delenv("FRAMES_MODEL", raising=False)
+    assert load_model().frames == ("foreign_interference", "sanctions_resilience", "historical_unity",
+                                   "economic_integration")
+    monkeypatch.setenv("FRAMES_MODEL", str(tiny_model))
+    assert load_model().frames == ("meddling", "trade")
+
+
+def test_predict_and_classify(tiny_model):
+    model = load_model(tiny_model)
+    probabilities = model.predict_proba(["Western NGOs stir discord.", "Joint factories grow trade."])
+    assert probabilities.shape == (2, 2) and ((probabilities >= 0) & (probabilities <= 1)).all()
+    assert model.predict_proba([]).shape == (0, 2)
+    predicted = model.predict(["Western NGOs stir discord.", "Joint factories grow trade."])
+    assert all(set(p) <= set(model.frames) for p in predicted)
+    result = model.classify("Western NGOs stir discord. The match was a draw.", top=1)
+    assert [f.id for f in result.frames] == ["meddling", "trade"]
+    for j, profile in enumerate(result.frames):
+        column = [s.scores[j] for s in result.sentences]
+        assert profile.score == max(column)
+        assert profile.present == (profile.score >= profile.threshold)
+        assert profile.share == sum(c >= profile.threshold for c in column) / len(column)
+        assert len(profile.evidence) <= 1
+    with pytest.raises(frames.ArticleError, match="no sentences"):
+        model.classify("1 2 3 ... 4", name="junk.txt")
+
+
+def _pickled_npz() -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, coef=np.array([{"evil": 1}], dtype=object), intercept=np.zeros(4))
+    return buffer.getvalue()
+
+
+def _edit_json(path: Path, change) -> None:
+    data = json.loads(path.read_text("utf-8"))
+    change(data)
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+DAMAGE = {
+    "missing weights": (lambda m: (m / "weights.npz").unlink(), "missing weights.npz"),
+    "truncated json": (lambda m: (m / "model.json").write_text('{"format": 1, "fra'), "damaged, not readable JSON"),
+    "newer format": (lambda m: _edit_json(m / "model.json", lambda d: d.update(format=99)), "newer than this frames"),
+    "unknown analyzer": (lambda m: _edit_json(m / "model.json", lambda d: d["features"][0].update(analyzer="bert")),
+                         "not one this frames can compute"),
+    "threshold out of range": (lambda m: _edit_json(m / "model.json", lambda d: d["thresholds"].__setitem__(0, 7)),
+                               "thresholds"),
+    "short vocabulary": (lambda m: _edit_json(m / "vocabulary.json", lambda d: d[0].pop()), "shape"),
+    "pickled array": (lambda m: (m / "weights.npz").write_bytes(_pickled_npz()), "weights.npz"),
+    "not a zip": (lambda m: (m / "weights.npz").write_bytes(b"garbage"), "damaged weights file"),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+def test_damaged_model_folders_are_refused_before_use(model_copy, damage):
+    harm, message = DAMAGE[damage]
+    harm(model_copy)
+    with pytest.raises(ModelError, match=message):
+        load_model(model_copy)
+
+
+def test_nan_weights_are_refused(model_copy):
+    with np.load(model_copy / "weights.npz") as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    arrays["intercept"][0] = np.nan
+    np.savez(model_copy / "weights.npz", **arrays)
+    with pytest.raises(ModelError, match="finite float64"):
+        load_model(model_copy)
+
+
+def test_missing_folder(tmp_path):
+    with pytest.raises(ModelError, match="no model folder here"):
+        load_model(tmp_path / "nothing")
+
+
+def test_scoring_never_imports_scikit_learn():
+    import subprocess
+    import sys
+
+    code = ("import sys, frames; m = frames.load_model(); m.classify('Western NGOs stir discord. Trade grew.'); "
+            "print('sklearn' in sys.modules, 'scipy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+def test_weights_archive_is_plain_npy_members():
+    with zipfile.ZipFile(DEFAULT_MODEL / "weights.npz") as archive:
+        assert all(name.endswith(".npy") for name in archive.namelist())
+    with np.load(DEFAULT_MODEL / "weights.npz", allow_pickle=False) as archive:
+        assert all(archive[name].dtype == np.float64 for name in archive.files)
