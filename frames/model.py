@@ -24,11 +24,11 @@ class Model:
     def __init__(self, data: ModelData, path: Path | None = None):
         self.data = data
         self.path = path
-        self._blocks: list[tuple[TfidfBlock, np.ndarray]] = []
+        self._blocks: list[TfidfBlock] = []
         offset = 0
         for spec, vocab, idf in zip(data.features, data.vocabularies, data.idfs):
-            weights = np.ascontiguousarray(data.coef[:, offset:offset + spec.size].T)  # (size, n_frames)
-            self._blocks.append((TfidfBlock(spec, list(vocab), idf), weights))
+            weights = data.coef[:, offset:offset + spec.size].T  # (size, n_frames)
+            self._blocks.append(TfidfBlock(spec, list(vocab), idf, weights))
             offset += spec.size
 
     @property
@@ -53,8 +53,8 @@ class Model:
         # Chunks keep the per-term arrays small enough to stay in cache.
         for start in range(0, len(sentences), self.CHUNK):
             chunk = sentences[start:start + self.CHUNK]
-            for block, weights in self._blocks:
-                logits[start:start + len(chunk)] += block.logits(chunk, weights)
+            for block in self._blocks:
+                logits[start:start + len(chunk)] += block.logits(chunk)
         # exp(-logaddexp(0, -x)) is the logistic function without overflow for large |x|.
         return np.exp(-np.logaddexp(0.0, -logits))
 
