@@ -69,16 +69,20 @@ def read_article(path: str | Path) -> Article:
     """Read one article file, or standard input when path is '-'."""
     if str(path) == "-":
         return decode_article(sys.stdin.buffer.read(), "<stdin>")
+    return decode_article(read_article_bytes(path), str(path))
+
+
+def read_article_bytes(path: str | Path) -> bytes:
+    """An article file's raw bytes, or an ArticleError saying why they cannot be had."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise ArticleError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise ArticleError(f"{path}: is a folder; give an article file") from None
     except OSError as exc:
         raise ArticleError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    return decode_article(data, str(path))
 
 
 def _checked(text: str, name: str, encoding: str) -> Article:

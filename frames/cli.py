@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -130,6 +131,96 @@ def evaluate(
         typer.echo(json.dumps(evaluation.to_dict(), indent=1))
     else:
         _print_scores(evaluation.to_dict(), f"{labels}")
+
+
+@app.command()
+@user_errors
+def batch(
+    folder: Path = typer.Argument(..., help="Folder of article files."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output file (.csv or .jsonl); default: JSONL to standard output."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="csv or jsonl (default: from --out's extension)."),
+    pattern: str = typer.Option("*.txt", "--glob", "-g", help="File-name pattern of the articles."),
+    recursive: bool = typer.Option(True, "--recursive/--no-recursive", help="Look in subfolders too."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes."),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted --out: skip articles already in it."),
+    strict: bool = typer.Option(False, "--strict", help="Stop at the first file that cannot be scored (exit 1)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing --out instead of refusing."),
+    evidence: int = typer.Option(0, "--evidence", "-e", help="Top evidence sentences per frame in each JSONL row."),
+    backend: Optional[str] = typer.Option(None, "--backend", help="joblib backend for the workers, e.g. loky or dask."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, with --backend dask."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary."),
+    model: Optional[Path] = MODEL_OPTION,
+) -> None:
+    """Score every article in a folder: one row per article, in path order, streamed to CSV or JSONL.
+
+    Each row holds the article's path (relative to FOLDER), the sha256 of its bytes, its number of
+    sentences, and per frame the score, presence and share exactly as `frames classify` computes them.
+    Rows are written and flushed one by one, so an interrupted run leaves a valid file.
+
+    --resume skips articles whose path and hash are already in --out and appends the rest. An
+    article whose content changed since it was scored is scored again, and when the run completes
+    its old row is dropped: the file is rewritten in path order with one row per article, and the
+    summary says how many rows were replaced. Rows of files no longer in FOLDER are kept.
+
+    Files that cannot be read, are binary or empty, or hold no sentences, and folders that cannot
+    be read or loop back through links, are skipped with a reason, listed in the summary and in
+    FILE.errors.jsonl beside --out.
+
+    Exit codes: 0 done (even with skipped files); 1 stopped by a bad file under --strict, or a bad
+    folder, model or output; 2 usage error; 130 interrupted (the output is valid: rerun with --resume).
+
+    Example: frames batch articles/ --out scores.csv --jobs 2 --resume
+    """
+    from frames.batch import BatchOptions, output_format, run_batch
+
+    if resume and out is None:
+        raise FramesError("--resume needs --out: there is nothing to resume on standard output")
+    if resume and force:
+        raise FramesError("--resume and --force clash: continue the output, or replace it, not both")
+    if scheduler and backend != "dask":
+        raise FramesError("--scheduler is for --backend dask")
+    if jobs < 1:
+        raise FramesError(f"--jobs must be 1 or more, got {jobs}")
+    fmt = output_format(out, fmt)
+    if evidence and fmt == "csv":
+        raise FramesError("--evidence is for JSONL output; CSV rows hold the profile only")
+    options = BatchOptions(root=folder, out=out, format=fmt, pattern=pattern, recursive=recursive, jobs=jobs,
+                           resume=resume, strict=strict, force=force, evidence=evidence, model=model,
+                           backend=backend, scheduler=scheduler)
+    show = not quiet and sys.stderr.isatty()
+    try:
+        if show:
+            from rich.console import Console
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeRemainingColumn)
+
+            columns = (TextColumn("scoring"), BarColumn(), MofNCompleteColumn(),
+                       TextColumn("{task.fields[rate]:.0f} articles/s"), TimeRemainingColumn())
+            with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+                task = bar.add_task("scoring", total=None, rate=0.0)
+                started = time.perf_counter()
+
+                def update(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total,
+                               rate=done / max(time.perf_counter() - started, 1e-9))
+
+                summary = run_batch(options, sys.stdout, update)
+        else:
+            summary = run_batch(options, sys.stdout)
+    except KeyboardInterrupt:
+        where = f"; {out} is valid: run again with --resume" if out else ""
+        typer.echo(f"interrupted{where}", err=True)
+        raise typer.Exit(130) from None
+    if quiet:
+        return
+    typer.echo(f"scored {summary.scored}, unchanged {summary.unchanged}, skipped {len(summary.skipped)}"
+               + (f", replaced {summary.replaced} stale rows" if summary.replaced else "")
+               + f" in {summary.seconds:.1f}s ({summary.articles_per_second:.1f} articles/s, "
+               f"{summary.megabytes_per_second:.2f} MB/s)", err=True)
+    for skip in summary.skipped:
+        typer.echo(f"  skipped {skip.path}: {skip.reason}", err=True)
+    if summary.skipped and summary.errors_file:
+        typer.echo(f"  (also in {summary.errors_file})", err=True)
 
 
 def _print_scores(scores: dict, title: str) -> None:

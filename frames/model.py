@@ -11,7 +11,7 @@ from frames.errors import ArticleError, FramesError
 from frames.features import TfidfBlock
 from frames.modelfile import ModelData, read_model
 from frames.profile import ArticleResult, build_profile
-from frames.sentences import split_sentences
+from frames.sentences import Sentence, split_sentences
 
 MODEL_ENV = "FRAMES_MODEL"
 
@@ -65,13 +65,24 @@ class Model:
 
     def classify(self, text: str, top: int = 3, name: str = "<text>") -> ArticleResult:
         """Split an article into sentences, score them, and build its frame profile."""
-        if top < 0:
-            raise FramesError(f"top must be 0 or more, got {top}")
         sentences = split_sentences(text)
         if not sentences:
             raise ArticleError(f"{name}: no sentences found (only numbers, symbols or blank lines)")
-        probabilities = self.predict_proba([s.text for s in sentences])
-        return build_profile(sentences, probabilities, self.frames, self.frame_names, self.thresholds, top)
+        return self.profiles([sentences], top)[0]
+
+    def profiles(self, articles: list[list[Sentence]], top: int = 3) -> list[ArticleResult]:
+        """Frame profiles of already split, non-empty articles, scored together in one pass."""
+        if top < 0:
+            raise FramesError(f"top must be 0 or more, got {top}")
+        probabilities = self.predict_proba([s.text for sentences in articles for s in sentences])
+        results = []
+        start = 0
+        for sentences in articles:
+            end = start + len(sentences)
+            results.append(build_profile(sentences, probabilities[start:end], self.frames, self.frame_names,
+                                         self.thresholds, top))
+            start = end
+        return results
 
 
 def default_model_path() -> Path:

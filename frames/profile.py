@@ -76,9 +76,10 @@ def build_profile(sentences: list[Sentence], probabilities: np.ndarray, frame_id
     article would dilute a clear claim by the article's length (see the README's article check).
     """
     carried = probabilities >= thresholds
+    scores, flags = probabilities.tolist(), carried.tolist()  # Python floats and bools, in one step each
     scored = tuple(
-        ScoredSentence(i, s.text, s.start, s.end, tuple(float(p) for p in probabilities[i]),
-                       tuple(fid for fid, on in zip(frame_ids, carried[i]) if on))
+        ScoredSentence(i, s.text, s.start, s.end, tuple(scores[i]),
+                       tuple(fid for fid, on in zip(frame_ids, flags[i]) if on))
         for i, s in enumerate(sentences)
     )
     profiles = []

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 import blingfire
 
-_LINE = re.compile(r"[^\n]*\n?")
-_SPACE = re.compile(r"\s+")
+_BREAK = "\u2029"
 # "ASTANA, February 28." / "MOSCOW, 3 March." / "/TASS/." / "(AsiaNews)": a dateline on its own.
 _DATELINE_PART = (
     r"(?:[A-ZА-ЯЁ][A-ZА-ЯЁ .'\-]+,\s+(?:[A-Za-z]+\.?\s+\d{1,2}|\d{1,2}\s+[A-Za-z]+)[.,]?"
@@ -26,7 +25,7 @@ _BEFORE_NUMBER = re.compile(r"(?<=[a-z%)]{2}[.!?])[\"”’)]?\s+(?=\d)")
 _ABBREVIATIONS = frozenset(
     "jan feb mar apr jun jul aug sep sept oct nov dec no nos art arts vol fig figs pp ch sec para".split()
 )
-_LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 @dataclass(frozen=True)
@@ -40,60 +39,66 @@ class Sentence:
 
 def split_sentences(text: str) -> list[Sentence]:
     """Split article text into sentences, each with its character offsets in ``text``."""
-    sentences: list[Sentence] = []
-    for seg_start, seg_end in _segments(text):
-        spans = _blingfire_spans(text[seg_start:seg_end])
-        spans = _split_before_numbers(text, [(seg_start + a, seg_start + b) for a, b in spans])
-        for start, end in _merge_datelines(text, spans):
-            sentence = _sentence(text, start, end)
-            if sentence is not None:
-                sentences.append(sentence)
+    flat = _mark_line_breaks(text)
+    spans = _merge_datelines(flat, _split_before_numbers(flat, _blingfire_spans(flat)))
+    sentences = []
+    for start, end in spans:
+        sentence = _sentence(text, start, end)
+        if sentence is not None:
+            sentences.append(sentence)
     return sentences
 
 
-def _segments(text: str) -> list[tuple[int, int]]:
-    """Runs of lines that belong together: a line break ends a sentence unless the text
-    plainly runs on (the next line starts in lower case, or the line ends in a hyphen or comma)."""
-    segments: list[tuple[int, int]] = []
-    current: tuple[int, int] | None = None
-    for match in _LINE.finditer(text):
-        line = match.group()
-        if not line:
-            break
-        start, end = match.start(), match.start() + len(line.rstrip("\r\n"))
-        body = text[start:end].strip()
-        if not body:
-            if current:
-                segments.append(current)
-            current = None
-            continue
-        if current and (body[0].islower() or text[current[0]:current[1]].rstrip()[-1:] in {"-", ","}):
-            current = (current[0], end)
-        else:
-            if current:
-                segments.append(current)
-            current = (start, end)
-    if current:
-        segments.append(current)
-    return segments
+def _mark_line_breaks(text: str) -> str:
+    """The text with each line break that ends a sentence made a paragraph separator (U+2029),
+    which blingfire always splits at, and every other line break or CR made a space.
+
+    A line break ends a sentence unless the text plainly runs on: the next line starts in
+    lower case, or the line ends in a hyphen or comma. Lengths are kept, so offsets hold.
+    """
+    lines = text.replace("\r", " ").split("\n")
+    pieces = []
+    for line, following in zip(lines, lines[1:]):
+        body, after = line.rstrip(), following.lstrip()
+        runs_on = bool(body) and bool(after) and (after[0].islower() or body[-1] in "-,")
+        pieces.append(line)
+        pieces.append(" " if runs_on else _BREAK)
+    pieces.append(lines[-1])
+    return "".join(pieces)
 
 
-def _blingfire_spans(segment: str) -> list[tuple[int, int]]:
-    if not segment.strip():
+def _blingfire_spans(flat: str) -> list[tuple[int, int]]:
+    if not flat.strip():
         return []
-    _, offsets = blingfire.text_to_sentences_and_offsets(segment)
-    return [(int(a), int(b)) for a, b in offsets]
+    # text_to_sentences runs in C; its "with offsets" twin maps offsets byte by byte in Python and
+    # is ten times slower, so each sentence is found in the text instead, the twin as fallback.
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for sentence in blingfire.text_to_sentences(flat).split("\n"):
+        if not sentence.strip():
+            continue
+        start = flat.find(sentence, position)
+        if start < 0:
+            _, offsets = blingfire.text_to_sentences_and_offsets(flat)
+            return [(int(a), int(b)) for a, b in offsets]
+        position = start + len(sentence)
+        spans.append((start, position))
+    return spans
 
 
 def _split_before_numbers(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    cuts = iter(_BEFORE_NUMBER.finditer(text))  # one pass over the text, shared out to the spans
+    cut = next(cuts, None)
     out: list[tuple[int, int]] = []
     for start, end in spans:
-        for match in _BEFORE_NUMBER.finditer(text, start, end):
-            word = text[start:match.start()].rstrip(".!?").rsplit(None, 1)[-1:]
-            if word and word[0].lower() in _ABBREVIATIONS:
-                continue
-            out.append((start, match.start() + len(match.group().rstrip())))
-            start = match.end()
+        while cut is not None and cut.start() < start:
+            cut = next(cuts, None)
+        while cut is not None and cut.end() <= end:
+            word = text[start:cut.start()].rstrip(".!?").rsplit(None, 1)[-1:]
+            if not (word and word[0].lower() in _ABBREVIATIONS):
+                out.append((start, cut.start() + len(cut.group().rstrip())))
+                start = cut.end()
+            cut = next(cuts, None)
         out.append((start, end))
     return out
 
@@ -118,6 +123,7 @@ def _sentence(text: str, start: int, end: int) -> Sentence | None:
     raw = text[start:end]
     lead = len(raw) - len(raw.lstrip())
     start, end = start + lead, start + len(raw.rstrip())
-    if len(_LETTERS.findall(text, start, end)) < 2:
-        return None
-    return Sentence(_SPACE.sub(" ", text[start:end]), start, end)
+    first = _LETTER.search(text, start, end)
+    if first is None or _LETTER.search(text, first.end(), end) is None:
+        return None  # fewer than two letters: page numbers, timestamps, rules
+    return Sentence(" ".join(text[start:end].split()), start, end)

@@ -1,0 +1,417 @@
+"""Batch scoring of a folder: one row per article, streamed to CSV or JSONL, parallel and resumable.
+
+Rows are written in path order as chunks finish, one complete line at a time and flushed, so an
+interrupted run leaves a valid file; `resume` skips articles already in it (same path and
+content hash) and, once the run completes, rewrites the file in path order with one row per path.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Callable, Iterator, TextIO
+
+from frames.articles import decode_article, read_article_bytes
+from frames.errors import ArticleError, FramesError
+from frames.model import Model, load_model
+from frames.profile import ArticleResult
+from frames.sentences import Sentence, split_sentences
+
+FORMATS = ("csv", "jsonl")
+CHUNK_ARTICLES = 32
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """What to score and how; mirrors the options of `frames batch`."""
+
+    root: Path
+    out: Path | None = None  # None: JSONL to the given stream
+    format: str = "jsonl"
+    pattern: str = "*.txt"
+    recursive: bool = True
+    jobs: int = 1
+    resume: bool = False
+    strict: bool = False
+    force: bool = False
+    evidence: int = 0
+    model: Path | None = None
+    backend: str | None = None  # a joblib backend name, e.g. "dask"
+    scheduler: str | None = None  # a dask.distributed scheduler address
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An article or folder that was not scored, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one article: a row, a skip, or unchanged since the output last had it."""
+
+    path: str
+    row: dict | None = None
+    skipped: Skipped | None = None
+    unchanged: bool = False
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """The end of a run: counts, the skipped articles with reasons, and throughput."""
+
+    scored: int
+    unchanged: int
+    replaced: int  # rows dropped because their article changed and was scored again
+    skipped: tuple[Skipped, ...]
+    seconds: float
+    bytes: int
+    out: Path | None
+    errors_file: Path | None = None
+
+    @property
+    def articles_per_second(self) -> float:
+        return self.scored / self.seconds if self.seconds else 0.0
+
+    @property
+    def megabytes_per_second(self) -> float:
+        return self.bytes / 1e6 / self.seconds if self.seconds else 0.0
+
+
+def output_format(out: Path | None, given: str | None) -> str:
+    """--format if given, else from --out's extension (.csv or .jsonl), else JSONL."""
+    if given:
+        if given not in FORMATS:
+            raise FramesError(f"unknown format {given!r}; use csv or jsonl")
+        return given
+    if out is not None and out.suffix.lower() == ".csv":
+        return "csv"
+    if out is None or out.suffix.lower() in {".jsonl", ".ndjson", ".json"}:
+        return "jsonl"
+    raise FramesError(f"{out}: cannot tell the format from the extension; name it .csv or .jsonl or give --format")
+
+
+def errors_path(out: Path) -> Path:
+    """The sidecar listing skipped articles: FILE.errors.jsonl next to the output."""
+    return out.with_name(out.name + ".errors.jsonl")
+
+
+def find_articles(root: Path, pattern: str = "*.txt", recursive: bool = True) -> tuple[list[str], list[Skipped]]:
+    """Article paths under root (relative, '/'-separated, sorted) and the folders that could not be read.
+
+    Symbolic links are followed; a link back to a folder already visited is reported, not looped.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise FramesError(f"{root}: not a folder; give the folder of articles to score")
+    found: list[str] = []
+    problems: list[Skipped] = []
+    seen: set[tuple[int, int]] = set()
+
+    def walk(folder: Path, relative: str) -> None:
+        try:
+            info = folder.stat()
+        except OSError as exc:
+            problems.append(Skipped(relative or ".", f"folder cannot be read ({exc.strerror or exc})"))
+            return
+        if (info.st_dev, info.st_ino) in seen:
+            problems.append(Skipped(relative, "symbolic link loop: folder already visited"))
+            return
+        seen.add((info.st_dev, info.st_ino))
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(Skipped(relative or ".", f"folder cannot be read ({exc.strerror or exc})"))
+            return
+        for entry in entries:
+            path = f"{relative}/{entry.name}" if relative else entry.name
+            try:
+                is_dir = entry.is_dir()
+                is_file = entry.is_file()
+            except OSError as exc:
+                problems.append(Skipped(path, f"cannot be read ({exc.strerror or exc})"))
+                continue
+            if is_dir:
+                if recursive:
+                    walk(Path(entry.path), path)
+            elif fnmatch(entry.name, pattern):
+                if is_file:
+                    found.append(path)
+                elif entry.is_symlink():
+                    problems.append(Skipped(path, "broken symbolic link"))
+
+    walk(root, "")
+    return sorted(found), problems
+
+
+def article_row(path: str, digest: str, result: ArticleResult, evidence: int) -> dict:
+    """The output row of one scored article (the article-level profile, as `frames classify` computes it)."""
+    row = {
+        "path": path,
+        "sha256": digest,
+        "n_sentences": len(result.sentences),
+        "frames": {f.id: {"score": f.score, "present": f.present, "share": f.share} for f in result.frames},
+    }
+    if evidence:
+        row["evidence"] = {
+            f.id: [{"index": i, "start": result.sentences[i].start, "end": result.sentences[i].end,
+                    "score": result.sentences[i].scores[j], "text": result.sentences[i].text}
+                   for i in f.evidence[:evidence]]
+            for j, f in enumerate(result.frames)
+        }
+    return row
+
+
+_MODELS: dict[str, Model] = {}
+
+
+def _worker_model(model_path: str) -> Model:
+    """The model, loaded once per process (each worker keeps its own)."""
+    if model_path not in _MODELS:
+        _MODELS[model_path] = load_model(model_path)
+    return _MODELS[model_path]
+
+
+def score_chunk(model_path: str, root: str, items: list[tuple[str, str | None]], evidence: int) -> list[Outcome]:
+    """Read, split and score a chunk of articles; ``items`` pairs each path with the hash already
+    in the output (None if none), and an article whose hash matches is not scored again."""
+    model = _worker_model(model_path)
+    top = max(evidence, 0)
+    outcomes: list[Outcome | None] = []
+    pending: list[tuple[int, str, str, int]] = []  # slot, path, sha256, bytes
+    split: list[list[Sentence]] = []
+    for path, known in items:
+        try:
+            data = read_article_bytes(Path(root) / path)
+        except ArticleError as exc:
+            outcomes.append(Outcome(path, skipped=Skipped(path, _reason(exc, root, path))))
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        if digest == known:
+            outcomes.append(Outcome(path, unchanged=True, size=len(data)))
+            continue
+        try:
+            sentences = split_sentences(decode_article(data, path).text)
+        except ArticleError as exc:
+            outcomes.append(Outcome(path, skipped=Skipped(path, _reason(exc, root, path))))
+            continue
+        if not sentences:
+            outcomes.append(Outcome(path, skipped=Skipped(path, "no sentences found")))
+            continue
+        pending.append((len(outcomes), path, digest, len(data)))
+        split.append(sentences)
+        outcomes.append(None)
+    results = model.profiles(split, top=top)
+    for (slot, path, digest, size), result in zip(pending, results):
+        outcomes[slot] = Outcome(path, row=article_row(path, digest, result, evidence), size=size)
+    return [o for o in outcomes if o is not None]
+
+
+def _reason(error: ArticleError, root: str, path: str) -> str:
+    """The error's message without the path it starts with (rows carry the path already)."""
+    message = str(error)
+    for prefix in (f"{Path(root) / path}: ", f"{path}: "):
+        if message.startswith(prefix):
+            return message[len(prefix):]
+    return message
+
+
+class RowWriter:
+    """Writes rows as complete, flushed lines (a CSV header once), to a file or a stream."""
+
+    def __init__(self, stream: TextIO, fmt: str, frame_ids: tuple[str, ...], header: bool):
+        self.stream = stream
+        self.fmt = fmt
+        self.frame_ids = frame_ids
+        if fmt == "csv" and header:
+            self._write_line(csv_header(frame_ids))
+
+    def write(self, row: dict) -> None:
+        if self.fmt == "csv":
+            self._write_line(csv_fields(row, self.frame_ids))
+        else:
+            self.stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+        self.stream.flush()
+
+    def _write_line(self, fields: list[str]) -> None:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerow(fields)
+        self.stream.write(buffer.getvalue())
+        self.stream.flush()
+
+
+def csv_header(frame_ids: tuple[str, ...]) -> list[str]:
+    """CSV columns: path, sha256, n_sentences, then score, present and share per frame."""
+    columns = ["path", "sha256", "n_sentences"]
+    for fid in frame_ids:
+        columns += [f"{fid}_score", f"{fid}_present", f"{fid}_share"]
+    return columns
+
+
+def csv_fields(row: dict, frame_ids: tuple[str, ...]) -> list[str]:
+    fields = [row["path"], row["sha256"], str(row["n_sentences"])]
+    for fid in frame_ids:
+        f = row["frames"][fid]
+        fields += [repr(f["score"]), "true" if f["present"] else "false", repr(f["share"])]
+    return fields
+
+
+def read_done(out: Path, fmt: str, frame_ids: tuple[str, ...]) -> dict[str, str]:
+    """path -> sha256 of the rows already in an output file (the last row of a path wins).
+
+    A last line cut short by an interruption is removed first, so that appending starts clean.
+    """
+    with open(out, "rb+") as f:
+        data = f.read()
+        if data and not data.endswith(b"\n"):
+            keep = data.rfind(b"\n") + 1
+            f.truncate(keep)
+            data = data[:keep]
+    lines = data.decode("utf-8").splitlines()
+    done: dict[str, str] = {}
+    if fmt == "csv":
+        if lines and next(csv.reader([lines[0]])) != csv_header(frame_ids):
+            raise FramesError(f"{out}: its columns are not this model's; write to a new --out")
+        for number, line in enumerate(lines[1:], 2):
+            fields = next(csv.reader([line]), [])
+            if len(fields) < 2:
+                raise FramesError(f"{out}:{number}: not a row this command wrote; write to a new --out")
+            done[fields[0]] = fields[1]
+    else:
+        for number, line in enumerate(lines, 1):
+            try:
+                row = json.loads(line)
+                done[row["path"]] = row["sha256"]
+            except (json.JSONDecodeError, TypeError, KeyError):
+                raise FramesError(f"{out}:{number}: not a row this command wrote; write to a new --out") from None
+    return done
+
+
+def compact(out: Path, fmt: str) -> int:
+    """Rewrite an output in path order with one row per path (the last written); returns rows dropped."""
+    lines = out.read_text(encoding="utf-8").splitlines()
+    header, body = (lines[:1], lines[1:]) if fmt == "csv" else ([], lines)
+    latest: dict[str, str] = {}
+    for line in body:
+        key = next(csv.reader([line]))[0] if fmt == "csv" else json.loads(line)["path"]
+        latest.pop(key, None)
+        latest[key] = line
+    ordered = header + [latest[k] for k in sorted(latest)]
+    if ordered != lines:
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write("".join(line + "\n" for line in ordered))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, out)
+    return len(body) - len(latest)
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _outcomes(options: BatchOptions, model_path: str, work: list[tuple[str, str | None]]) -> Iterator[list[Outcome]]:
+    """Chunk outcomes in path order: in this process, or through a joblib backend."""
+    chunks = _chunks(work, CHUNK_ARTICLES)
+    root = str(options.root)
+    if options.jobs == 1 and options.backend is None:
+        for chunk in chunks:
+            yield score_chunk(model_path, root, chunk, options.evidence)
+        return
+    from joblib import Parallel, delayed, parallel_config
+
+    tasks = (delayed(score_chunk)(model_path, root, chunk, options.evidence) for chunk in chunks)
+    if options.backend == "dask":
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise FramesError("--backend dask needs the extra: pip install 'frames[dask]'") from None
+        # Creating the client registers it, and joblib's dask backend sends tasks to it.
+        with Client(options.scheduler) if options.scheduler else Client(processes=True):
+            with parallel_config(backend="dask"):
+                yield from Parallel(n_jobs=-1, return_as="generator")(tasks)
+        return
+    with parallel_config(backend=options.backend or "loky", n_jobs=options.jobs):
+        yield from Parallel(return_as="generator", batch_size=1, pre_dispatch="2*n_jobs")(tasks)
+
+
+def run_batch(options: BatchOptions, stream: TextIO | None = None,
+              progress: Callable[[int, int], None] | None = None) -> BatchSummary:
+    """Score every article under options.root and write one row each; see the module docstring.
+
+    ``stream`` receives JSONL when options.out is None. ``progress(done, total)`` is called as
+    articles finish.
+    """
+    started = time.perf_counter()
+    if options.jobs < 1:
+        raise FramesError(f"--jobs must be 1 or more, got {options.jobs}")
+    if options.evidence < 0:
+        raise FramesError(f"--evidence must be 0 or more, got {options.evidence}")
+    model = load_model(options.model)
+    model_path = str(model.path)
+    paths, problems = find_articles(options.root, options.pattern, options.recursive)
+    out = options.out
+    done: dict[str, str] = {}
+    if out is not None:
+        if out.exists() and not (options.resume or options.force):
+            raise FramesError(f"{out}: already exists; add --resume to continue it or --force to replace it")
+        if options.resume and out.exists():
+            done = read_done(out, options.format, model.frames)
+    work = [(p, done.get(p)) for p in paths]
+    skipped: list[Skipped] = []
+    errors = errors_path(out) if out is not None else None
+    scored = unchanged = size = 0
+    appending = bool(options.resume and out is not None and out.exists())
+    target = open(out, "a" if appending else "w", encoding="utf-8", newline="") if out is not None else None
+    sidecar = open(errors, "w", encoding="utf-8") if errors is not None else None
+    try:
+        writer = RowWriter(target or stream, options.format, model.frames,
+                           header=not (appending and out.stat().st_size > 0))
+        for problem in problems:
+            skipped.append(problem)
+            _record(sidecar, problem)
+        finished = 0
+        for outcomes in _outcomes(options, model_path, work):
+            for outcome in outcomes:
+                finished += 1
+                if outcome.skipped:
+                    skipped.append(outcome.skipped)
+                    _record(sidecar, outcome.skipped)
+                    if options.strict:
+                        raise FramesError(f"{outcome.skipped.path}: {outcome.skipped.reason} (stopped by --strict)")
+                elif outcome.unchanged:
+                    unchanged += 1
+                else:
+                    writer.write(outcome.row)
+                    scored += 1
+                    size += outcome.size
+            if progress:
+                progress(finished, len(work))
+    finally:
+        if target:
+            target.close()
+        if sidecar:
+            sidecar.close()
+    replaced = compact(out, options.format) if appending else 0
+    return BatchSummary(scored=scored, unchanged=unchanged, replaced=replaced, skipped=tuple(skipped),
+                        seconds=time.perf_counter() - started, bytes=size, out=out, errors_file=errors)
+
+
+def _record(sidecar: TextIO | None, problem: Skipped) -> None:
+    if sidecar is not None:
+        sidecar.write(json.dumps({"path": problem.path, "reason": problem.reason}, ensure_ascii=False) + "\n")
+        sidecar.flush()
+

@@ -1,0 +1,108 @@
+"""Throughput and memory of `frames batch` on a synthetic corpus, against the in-process floor.
+
+Builds 10,000 articles of 3-8 KB by shuffling sentences of the seed articles and of labels/
+(a fixed random seed, so every run scores the same corpus), then measures in one run:
+- the floor: in-process scoring of the same, already split sentences with the loaded model;
+- `frames batch` end to end with --jobs 1 and --jobs 2: articles/s and MB/s;
+- peak memory (RSS) of `frames batch --jobs 1` at 1,000 and at 10,000 articles.
+Goals on a 2-core machine: --jobs 1 within 1.5x of the floor's time; --jobs 2 at least 1.7x
+faster than --jobs 1; at least 2 MB/s of article text per core; peak RSS at 10,000 within 1.2x of 1,000.
+
+Usage: python scripts/bench_batch.py [--articles 10000] [--dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+def build_corpus(folder: Path, n: int) -> int:
+    """Write n articles of 3-8 KB into folder (100 per subfolder); returns the bytes written."""
+    from frames.sentences import split_sentences
+
+    pool = [json.loads(line)["text"] for path in sorted((ROOT / "labels").rglob("*.jsonl"))
+            for line in path.read_text("utf-8").splitlines()]
+    for seed in sorted(SEEDS.glob("*.txt")):
+        pool += [s.text for s in split_sentences(seed.read_text("utf-8"))]
+    rng = random.Random(0)
+    total = 0
+    for i in range(n):
+        target = rng.randint(3000, 8000)
+        paragraphs, size = [], 0
+        while size < target:
+            paragraph = " ".join(rng.choice(pool) for _ in range(rng.randint(2, 5)))
+            paragraphs.append(paragraph)
+            size += len(paragraph.encode("utf-8")) + 2
+        path = folder / f"{i // 100:03d}" / f"{i:05d}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = "\n\n".join(paragraphs).encode("utf-8")
+        path.write_bytes(data)
+        total += len(data)
+    return total
+
+
+def floor_seconds(folder: Path) -> float:
+    """Seconds to score every sentence of the corpus in-process, split beforehand."""
+    import frames
+
+    model = frames.load_model()
+    sentences = [s.text for path in sorted(folder.rglob("*.txt"))
+                 for s in frames.split_sentences(path.read_text("utf-8"))]
+    start = time.perf_counter()
+    model.predict_proba(sentences)
+    return time.perf_counter() - start
+
+
+def run_batch(folder: Path, out: Path, jobs: int) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of `frames batch` as a whole process."""
+    out.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "frames", "batch", str(folder), "--out", str(out), "--jobs", str(jobs), "-q"]
+    start = time.perf_counter()
+    process = subprocess.Popen(command)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    if status != 0:
+        sys.exit(f"frames batch failed: {command}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--dir", type=Path, default=None, help="where to build the corpus (default: a temporary folder)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        base = args.dir or Path(scratch)
+        big, small = base / "corpus", base / "corpus-1000"
+        size = build_corpus(big, args.articles)
+        build_corpus(small, args.articles // 10)
+        mb = size / 1e6
+        print(f"corpus: {args.articles} articles, {mb:.1f} MB ({size / args.articles / 1000:.1f} KB each)")
+        floor = floor_seconds(big)
+        print(f"floor, in-process scoring of the split sentences: {floor:.1f} s ({args.articles / floor:.0f} articles/s)")
+        one, rss_big = run_batch(big, base / "one.csv", 1)
+        two, _ = run_batch(big, base / "two.csv", 2)
+        _, rss_small = run_batch(small, base / "small.csv", 1)
+        same = (base / "one.csv").read_bytes() == (base / "two.csv").read_bytes()
+        print(f"frames batch --jobs 1: {one:.1f} s, {args.articles / one:.0f} articles/s, {mb / one:.2f} MB/s "
+              f"= {one / floor:.2f} x the floor (goal <= 1.5)")
+        print(f"frames batch --jobs 2: {two:.1f} s, {args.articles / two:.0f} articles/s, {mb / two:.2f} MB/s "
+              f"= {one / two:.2f} x faster than --jobs 1 (goal >= 1.7); outputs identical: {same}")
+        print(f"MB/s per core: {mb / one:.2f} (jobs 1), {mb / two / 2:.2f} (jobs 2) (goal >= 2)")
+        print(f"peak RSS, --jobs 1: {rss_small:.0f} MiB at {args.articles // 10} articles, {rss_big:.0f} MiB at "
+              f"{args.articles} = {rss_big / rss_small:.2f} x (goal <= 1.2)")
+
+
+if __name__ == "__main__":
+    main()
