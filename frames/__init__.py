@@ -11,6 +11,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from frames.articles import Article, decode_article, read_article
+from frames.batch import BatchOptions, BatchSummary, run_batch
 from frames.codebook import Codebook, Frame, load_codebook
 from frames.errors import ArticleError, FramesError, LabelsError, ModelError
 from frames.evaluation import Evaluation, FrameScore, evaluate_file
@@ -28,8 +29,8 @@ def train(labels_dir="labels", out="models/default"):
 
 
 __all__ = [
-    "Article", "ArticleError", "ArticleResult", "Codebook", "Evaluation", "Frame", "FrameProfile",
+    "Article", "ArticleError", "ArticleResult", "BatchOptions", "BatchSummary", "Codebook", "Evaluation", "Frame", "FrameProfile",
     "FrameScore", "FramesError", "LabelSet", "LabelledSentence", "LabelsError", "Model", "ModelError",
     "Problem", "ScoredSentence", "Sentence", "check_labels", "decode_article", "default_model_path",
-    "evaluate_file", "load_codebook", "load_labels", "load_model", "read_article", "split_sentences", "train",
+    "evaluate_file", "load_codebook", "load_labels", "load_model", "read_article", "run_batch", "split_sentences", "train",
 ]

@@ -14,6 +14,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 WORD_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+_WORD_TOKEN = re.compile(WORD_TOKEN_PATTERN)
 ANALYZERS = ("word", "char_wb")
 
 
@@ -70,87 +71,77 @@ def analyzer(spec: FeatureSpec) -> Callable[[str], list[str]]:
 
 
 class TfidfBlock:
-    """One fitted feature block: vocabulary and idf, turning texts into tf-idf scores.
-
-    Built for speed without scikit-learn: word n-grams are looked up as token tuples (no string
-    joins), a char_wb block caches each word's column ids (its n-grams depend on the word alone),
-    and terms are counted per sentence in numpy with one sort.
-    """
-
-    CACHE_LIMIT = 200_000
+    """One fitted feature block: its vocabulary, idf and coefficients, ready to score."""
 
     def __init__(self, spec: FeatureSpec, vocabulary: list[str], idf: np.ndarray, weights: np.ndarray):
         self.spec = spec
         self.idf = idf
-        # Coefficients times idf, (size, n_frames): a term seen once then needs no multiplication.
-        self._weighted = np.ascontiguousarray(weights * idf[:, None])
-        self._idf_squared = idf * idf
+        # Per term: coefficients times idf, then idf squared, (size, n_frames + 1). A term seen
+        # once needs no multiplication, and one gather serves both the dot product and the norm.
+        self._table = np.ascontiguousarray(np.column_stack([weights * idf[:, None], idf * idf]))
+        self.n_frames = weights.shape[1]
         self.analyze = analyzer(spec)
-        self._index = {term: i for i, term in enumerate(vocabulary)}
-        # Word n-grams (n >= 2) keyed by token tuples; tokens never hold a space, so split is exact.
-        self._ngrams: dict[int, dict] = {n: {} for n in range(max(spec.ngram_min, 2), spec.ngram_max + 1)}
+        self.index = {term: i for i, term in enumerate(vocabulary)}
         if spec.analyzer == "word":
-            for term, i in self._index.items():
-                tokens = tuple(term.split(" "))
-                if len(tokens) >= 2:
-                    self._ngrams[len(tokens)][tokens] = i
-        self._find = re.compile(WORD_TOKEN_PATTERN).findall
-        self._word_cache: dict[str, np.ndarray] = {}
+            # Each token of the vocabulary gets an id from 1 (0: any other token), and each n-gram
+            # the key sum(id_k * n_tokens ** (n - 1 - k)), kept sorted for searchsorted lookups.
+            # Tokens never hold a space, so splitting a term on spaces gives its tokens exactly.
+            split = [term.split(" ") for term in vocabulary]
+            self.token_ids = {t: i for i, t in enumerate(sorted({t for tokens in split for t in tokens}), 1)}
+            self._n_tokens = len(self.token_ids) + 1
+            if self._n_tokens ** spec.ngram_max >= 2**62:
+                raise ValueError("word n-grams too long for 64-bit keys")
+            self._term_keys: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+            for n in range(spec.ngram_min, spec.ngram_max + 1):
+                pairs = sorted((_ngram_key([self.token_ids[t] for t in tokens], self._n_tokens), col)
+                               for col, tokens in enumerate(split) if len(tokens) == n)
+                self._term_keys[n] = (np.array([k for k, _ in pairs], dtype=np.int64),
+                                      np.array([c for _, c in pairs], dtype=np.int64))
 
-    def keys(self, texts: list[str]) -> np.ndarray:
-        """row * size + column for every in-vocabulary term occurrence (rows ascending)."""
-        if self.spec.analyzer == "char_wb":
-            pieces, lengths = self._char_columns(texts)
-        else:
-            pieces, lengths = self._word_columns(texts)
-        # int32 sorts twice as fast as int64; a chunk of sentences always fits.
-        dtype = np.int32 if len(texts) * self.spec.size < 2**31 else np.int64
-        starts = np.arange(len(texts), dtype=dtype) * dtype(self.spec.size)
-        return pieces.astype(dtype, copy=False) + np.repeat(starts, lengths)
+    def piece(self, piece: str) -> np.ndarray:
+        """What one whitespace-separated piece of lower-cased text gives this block on its own.
 
-    def _word_columns(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        unigram = self._index.get if self.spec.ngram_min == 1 else None
-        ngrams = [(n, index.get) for n, index in self._ngrams.items()]
-        find = self._find
-        cols: list[int] = []
-        lengths = np.empty(len(texts), dtype=np.int64)
-        for i, text in enumerate(texts):
-            before = len(cols)
-            tokens = find(text.lower())
-            if unigram is not None:
-                cols.extend([c for c in map(unigram, tokens) if c is not None])
-            for n, get in ngrams:
-                cols.extend([c for c in map(get, zip(*(tokens[k:] for k in range(n)))) if c is not None])
-            lengths[i] = len(cols) - before
-        return np.array(cols, dtype=np.int64), lengths
-
-    def _char_columns(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        cache = self._word_cache
-        if len(cache) > self.CACHE_LIMIT:
-            cache.clear()
-        index_get = self._index.get
-        pieces: list[np.ndarray] = []
-        lengths = np.empty(len(texts), dtype=np.int64)
-        for i, text in enumerate(texts):
-            total = 0
-            for word in text.lower().split():
-                cols = cache.get(word)
-                if cols is None:
-                    cols = cache[word] = np.array(
-                        [c for c in map(index_get, self.analyze(word)) if c is not None], dtype=np.int64)
-                pieces.append(cols)
-                total += len(cols)
-            lengths[i] = total
-        return (np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)), lengths
-
-    def logits(self, texts: list[str]) -> np.ndarray:
-        """This block's share of the linear scores, (len(texts), n_frames).
-
-        Each sentence's tf-idf vector (sublinear tf, l2 norm, as scikit-learn computes it) is
-        dotted with the coefficients: the dot product is summed first and normalised once.
+        char_wb n-grams never cross whitespace, so a piece gives its column ids outright; word
+        tokens never cross it either, so a piece gives its token ids (0 for a token in no term),
+        and n-grams are found per sentence from the token sequence.
         """
-        out = np.zeros((len(texts), self._weighted.shape[1]))
-        keys = np.sort(self.keys(texts))
+        if self.spec.analyzer == "char_wb":
+            get = self.index.get
+            return np.array([c for c in map(get, self.analyze(piece)) if c is not None], dtype=np.int64)
+        get = self.token_ids.get
+        return np.array([get(t, 0) for t in _WORD_TOKEN.findall(piece)], dtype=np.int64)
+
+    def word_columns(self, tokens: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Columns (and rows) of the word n-grams in token-id sequences, rows ascending."""
+        found_rows, found_cols = [], []
+        for n in range(self.spec.ngram_min, self.spec.ngram_max + 1):
+            if len(tokens) < n:
+                break
+            same_row = rows[n - 1:] == rows[:len(rows) - n + 1]
+            key = np.zeros(len(tokens) - n + 1, dtype=np.int64)
+            known = same_row.copy()
+            for k in range(n):
+                part = tokens[k:len(tokens) - n + 1 + k]
+                key = key * self._n_tokens + part
+                known &= part > 0
+            keys, cols = self._term_keys[n]
+            place = np.searchsorted(keys, key[known])
+            place[place == len(keys)] = 0
+            hit = keys[place] == key[known] if len(keys) else np.zeros(len(place), dtype=bool)
+            found_rows.append(rows[:len(rows) - n + 1][known][hit])
+            found_cols.append(cols[place[hit]])
+        if not found_rows:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(found_rows), np.concatenate(found_cols)
+
+    def logits(self, keys: np.ndarray, n_rows: int) -> np.ndarray:
+        """This block's share of the linear scores, (n_rows, n_frames), from row * size + column keys.
+
+        Each row's tf-idf vector (sublinear tf, l2 norm, as scikit-learn computes it) is dotted
+        with the coefficients: the dot product is summed first and normalised once.
+        """
+        out = np.zeros((n_rows, self.n_frames))
+        keys = np.sort(keys)
         if not len(keys):
             return out
         # Equal keys are one term in one sentence: their run length is the term count.
@@ -162,17 +153,92 @@ class TfidfBlock:
         unique = keys[starts]
         rows = unique // self.spec.size
         cols = unique - rows * self.spec.size
-        squares = np.take(self._idf_squared, cols)
-        products = np.take(self._weighted, cols, axis=0)
+        terms = np.take(self._table, cols, axis=0)
         repeated = np.flatnonzero(counts > 1)
         if len(repeated):
             tf = 1.0 + np.log(counts[repeated])  # sublinear tf, as scikit-learn: log(tf) + 1
-            squares[repeated] *= tf * tf
-            products[repeated] *= tf[:, None]
+            terms[repeated, :-1] *= tf[:, None]
+            terms[repeated, -1] *= tf * tf
         row_first = np.empty(len(rows), dtype=bool)
         row_first[0] = True
         np.not_equal(rows[1:], rows[:-1], out=row_first[1:])
         row_starts = np.flatnonzero(row_first)
-        norms = np.sqrt(np.add.reduceat(squares, row_starts))
-        out[rows[row_starts]] = np.add.reduceat(products, row_starts, axis=0) / norms[:, None]
+        sums = np.add.reduceat(terms, row_starts, axis=0)
+        out[rows[row_starts]] = sums[:, :-1] / np.sqrt(sums[:, -1:])
+        return out
+
+
+def _ngram_key(ids: list[int], base: int) -> int:
+    key = 0
+    for i in ids:
+        key = key * base + i
+    return key
+
+
+class _Pieces:
+    """Every distinct piece met so far, with each block's ids for it, stored flat for numpy gathers."""
+
+    def __init__(self, n_blocks: int):
+        self.ids: dict[str, int] = {}
+        self.values = [np.zeros(0, dtype=np.int64) for _ in range(n_blocks)]
+        self.starts = [np.zeros(0, dtype=np.int64) for _ in range(n_blocks)]
+        self.lengths = [np.zeros(0, dtype=np.int64) for _ in range(n_blocks)]
+
+    def add(self, blocks: list[TfidfBlock], pieces: list[str]) -> None:
+        """Give new pieces ids and append what each block makes of them."""
+        for b, block in enumerate(blocks):
+            arrays = [block.piece(piece) for piece in pieces]
+            lengths = np.array([len(a) for a in arrays], dtype=np.int64)
+            starts = len(self.values[b]) + np.cumsum(lengths) - lengths
+            self.values[b] = np.concatenate([self.values[b], *arrays])
+            self.starts[b] = np.concatenate([self.starts[b], starts])
+            self.lengths[b] = np.concatenate([self.lengths[b], lengths])
+        for piece in pieces:
+            self.ids[piece] = len(self.ids)
+
+    def gather(self, b: int, pieces: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Block b's ids for a sequence of piece ids, concatenated, with the row of each."""
+        lengths = self.lengths[b][pieces]
+        total = int(lengths.sum())
+        ends = np.cumsum(lengths)
+        positions = np.repeat(self.starts[b][pieces] - ends + lengths, lengths) + np.arange(total)
+        return self.values[b][positions], np.repeat(rows, lengths)
+
+
+class Featurizer:
+    """Scores texts against every feature block, with almost all the work done in numpy.
+
+    Python only lower-cases each text, splits it on whitespace and maps the pieces to ids
+    (pieces repeat across sentences, so each is analysed once); gathering each block's ids,
+    forming word n-grams and counting terms per sentence are array operations.
+    """
+
+    CACHE_LIMIT = 200_000
+
+    def __init__(self, blocks: list[TfidfBlock]):
+        self.blocks = blocks
+        self._pieces = _Pieces(len(blocks))
+
+    def logits(self, texts: list[str]) -> np.ndarray:
+        """The linear scores (len(texts), n_frames) without intercepts."""
+        if len(self._pieces.ids) > self.CACHE_LIMIT:
+            self._pieces = _Pieces(len(self.blocks))
+        split = [text.lower().split() for text in texts]
+        ids = self._pieces.ids
+        new = list(dict.fromkeys(p for pieces in split for p in pieces if p not in ids))
+        if new:
+            self._pieces.add(self.blocks, new)
+        pieces = np.array([ids[p] for ps in split for p in ps], dtype=np.int64)
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), [len(ps) for ps in split])
+        out = np.zeros((len(texts), self.blocks[0].n_frames))
+        for b, block in enumerate(self.blocks):
+            values, value_rows = self._pieces.gather(b, pieces, rows)
+            if block.spec.analyzer == "char_wb":
+                cols, col_rows = values, value_rows
+            else:
+                col_rows, cols = block.word_columns(values, value_rows)
+            # int32 sorts twice as fast as int64; a chunk of sentences always fits.
+            dtype = np.int32 if len(texts) * block.spec.size < 2**31 else np.int64
+            keys = col_rows.astype(dtype) * dtype(block.spec.size) + cols.astype(dtype)
+            out += block.logits(keys, len(texts))
         return out

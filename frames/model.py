@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from frames.errors import ArticleError, FramesError
-from frames.features import TfidfBlock
+from frames.features import Featurizer, TfidfBlock
 from frames.modelfile import ModelData, read_model
-from frames.profile import ArticleResult, build_profile
+from frames.profile import ArticleResult, FrameProfile, build_profile, summarise
 from frames.sentences import Sentence, split_sentences
 
 MODEL_ENV = "FRAMES_MODEL"
@@ -19,17 +19,18 @@ MODEL_ENV = "FRAMES_MODEL"
 class Model:
     """A trained frames model, scored with numpy (no scikit-learn import)."""
 
-    CHUNK = 1024
+    CHUNK = 512  # sentences scored together: big enough to amortise numpy calls, small enough for cache
 
     def __init__(self, data: ModelData, path: Path | None = None):
         self.data = data
         self.path = path
-        self._blocks: list[TfidfBlock] = []
+        blocks: list[TfidfBlock] = []
         offset = 0
         for spec, vocab, idf in zip(data.features, data.vocabularies, data.idfs):
             weights = data.coef[:, offset:offset + spec.size].T  # (size, n_frames)
-            self._blocks.append(TfidfBlock(spec, list(vocab), idf, weights))
+            blocks.append(TfidfBlock(spec, list(vocab), idf, weights))
             offset += spec.size
+        self._featurizer = Featurizer(blocks)
 
     @property
     def frames(self) -> tuple[str, ...]:
@@ -53,8 +54,7 @@ class Model:
         # Chunks keep the per-term arrays small enough to stay in cache.
         for start in range(0, len(sentences), self.CHUNK):
             chunk = sentences[start:start + self.CHUNK]
-            for block in self._blocks:
-                logits[start:start + len(chunk)] += block.logits(chunk)
+            logits[start:start + len(chunk)] += self._featurizer.logits(chunk)
         # exp(-logaddexp(0, -x)) is the logistic function without overflow for large |x|.
         return np.exp(-np.logaddexp(0.0, -logits))
 
@@ -71,18 +71,21 @@ class Model:
         return self.profiles([sentences], top)[0]
 
     def profiles(self, articles: list[list[Sentence]], top: int = 3) -> list[ArticleResult]:
-        """Frame profiles of already split, non-empty articles, scored together in one pass."""
+        """Frame profiles and sentence scores of already split, non-empty articles, scored in one pass."""
+        return [build_profile(sentences, probabilities, self.frames, self.frame_names, self.thresholds, top)
+                for sentences, probabilities in self._score_articles(articles, top)]
+
+    def summaries(self, articles: list[list[Sentence]]) -> list[tuple[FrameProfile, ...]]:
+        """Only the article-level frame profiles (no evidence, no sentence scores): cheaper for batches."""
+        return [summarise(probabilities, self.frames, self.frame_names, self.thresholds, 0)
+                for _, probabilities in self._score_articles(articles, 0)]
+
+    def _score_articles(self, articles: list[list[Sentence]], top: int) -> list[tuple[list[Sentence], np.ndarray]]:
         if top < 0:
             raise FramesError(f"top must be 0 or more, got {top}")
         probabilities = self.predict_proba([s.text for sentences in articles for s in sentences])
-        results = []
-        start = 0
-        for sentences in articles:
-            end = start + len(sentences)
-            results.append(build_profile(sentences, probabilities[start:end], self.frames, self.frame_names,
-                                         self.thresholds, top))
-            start = end
-        return results
+        bounds = np.cumsum([0] + [len(sentences) for sentences in articles])
+        return [(sentences, probabilities[a:b]) for sentences, a, b in zip(articles, bounds[:-1], bounds[1:])]
 
 
 def default_model_path() -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import compress
 
 import numpy as np
 
@@ -69,26 +70,33 @@ class ArticleResult:
 
 def build_profile(sentences: list[Sentence], probabilities: np.ndarray, frame_ids: tuple[str, ...],
                   frame_names: tuple[str, ...], thresholds: np.ndarray, top: int = 3) -> ArticleResult:
-    """Aggregate sentence probabilities (n_sentences, n_frames) into an article profile.
+    """An article's profile and every sentence's scores, from probabilities (n_sentences, n_frames)."""
+    carried = probabilities >= thresholds
+    scores, flags = probabilities.tolist(), carried.tolist()  # Python floats and bools, in one step each
+    scored = tuple(
+        ScoredSentence(i, s.text, s.start, s.end, tuple(scores[i]), tuple(compress(frame_ids, flags[i])))
+        for i, s in enumerate(sentences)
+    )
+    return ArticleResult(summarise(probabilities, frame_ids, frame_names, thresholds, top), scored)
+
+
+def summarise(probabilities: np.ndarray, frame_ids: tuple[str, ...], frame_names: tuple[str, ...],
+              thresholds: np.ndarray, top: int = 3) -> tuple[FrameProfile, ...]:
+    """Aggregate one article's sentence probabilities (n_sentences, n_frames) into frame profiles.
 
     The article score is the maximum sentence probability: a frame is pushed by the sentences
     that make its claim, and most sentences of any article carry no frame, so averaging over the
     article would dilute a clear claim by the article's length (see the README's article check).
     """
     carried = probabilities >= thresholds
-    scores, flags = probabilities.tolist(), carried.tolist()  # Python floats and bools, in one step each
-    scored = tuple(
-        ScoredSentence(i, s.text, s.start, s.end, tuple(scores[i]),
-                       tuple(fid for fid, on in zip(frame_ids, flags[i]) if on))
-        for i, s in enumerate(sentences)
-    )
     profiles = []
     for j, (fid, name) in enumerate(zip(frame_ids, frame_names)):
         column = probabilities[:, j]
         # Strongest first; ties keep article order, so the output is the same every run.
-        order = [int(i) for i in np.argsort(-column, kind="stable") if carried[i, j]]
+        order = np.argsort(-column, kind="stable")
+        n_carried = int(carried[:, j].sum())
         profiles.append(FrameProfile(
-            id=fid, name=name, score=float(column.max()), present=bool(carried[:, j].any()),
-            share=float(carried[:, j].mean()), threshold=float(thresholds[j]), evidence=tuple(order[:top]),
+            id=fid, name=name, score=float(column.max()), present=n_carried > 0, share=n_carried / len(column),
+            threshold=float(thresholds[j]), evidence=tuple(order[carried[order, j]][:top].tolist()),
         ))
-    return ArticleResult(tuple(profiles), scored)
+    return tuple(profiles)
