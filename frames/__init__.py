@@ -21,11 +21,11 @@ from frames.profile import ArticleResult, FrameProfile, ScoredSentence
 from frames.sentences import Sentence, split_sentences
 
 
-def train(labels_dir="labels", out="models/default"):
+def train(labels_dir="labels", out="models/default", force=False):
     """Train a model on a labels folder and write it to ``out`` (see frames.training.train)."""
     from frames.training import train as _train
 
-    return _train(labels_dir, out)
+    return _train(labels_dir, out, force)
 
 
 __all__ = [

@@ -88,23 +88,70 @@ def classify(
 @user_errors
 def train(
     labels: Path = typer.Option(Path("labels"), "--labels", "-l", help="Labels folder: codebook.json and *.jsonl files."),
-    out: Path = typer.Option(Path("models/default"), "--out", "-o", help="Model folder to write."),
+    out: Path = typer.Option(..., "--out", "-o", help="Model folder to write, e.g. models/NAME."),
+    force: bool = typer.Option(False, "--force", help="Replace a model already at --out."),
 ) -> None:
     """Train a model on a labels folder, choosing features and C by cross-validation grouped by source.
 
-    Writes model.json, vocabulary.json, weights.npz and metrics.json to the --out folder and
-    prints the out-of-fold scores per frame.
+    Writes model.json, vocabulary.json, weights.npz and metrics.json to --out (never over an
+    existing model without --force), then prints the out-of-fold scores per frame beside the
+    previous model's (the one replaced, else the default model), with the change.
+
+    Sentences labelled by several annotators are settled first: a row marked "settled": true
+    wins, else a frame is kept when more than half of the annotators gave it.
 
     Example: frames train --labels labels --out models/mine
     """
     from frames.training import train as run_training
 
     typer.echo(f"training on {labels} ...", err=True)
-    result = run_training(labels, out)
+    result = run_training(labels, out, force)
     typer.echo(f"{result.n_sentences} sentences, {result.n_groups} sources, {result.n_folds}-fold grouped CV; "
                f"chose {result.chosen.features}, C={result.chosen.C:g} (mean AP {result.chosen.mean_ap:.3f})")
+    if result.settled.n_multi or result.settled.n_settled:
+        typer.echo(f"settled {result.settled.n_multi} sentences labelled by several annotators "
+                   f"({result.settled.n_ties} tied frames dropped) and used {result.settled.n_settled} settled rows; "
+                   f"rule: {result.settled.rule}")
     _print_scores(result.evaluation.to_dict(), "out-of-fold")
+    if result.previous is not None:
+        _print_change(result.evaluation.to_dict(), result.previous)
     typer.echo(f"model written to {result.out} in {result.seconds:.1f}s")
+
+
+def _print_change(scores: dict, previous) -> None:
+    """The new out-of-fold F1 beside the previous model's, frame by frame."""
+    rows = scores["frames"]
+    width = max(len("macro-F1"), *(len(fid) for fid in rows))
+    typer.echo(f"\ncompared with {previous.path} (out-of-fold F1)")
+    typer.echo(f"{'frame':<{width}}    new  previous  change")
+    for fid, s in [*rows.items(), ("macro-F1", {"f1": scores["macro_f1"]})]:
+        before = previous.oof_macro_f1 if fid == "macro-F1" else previous.oof_f1.get(fid)
+        if before is None:
+            typer.echo(f"{fid:<{width}}  {s['f1']:5.3f}       n/a     new")
+        else:
+            typer.echo(f"{fid:<{width}}  {s['f1']:5.3f}     {before:5.3f}  {s['f1'] - before:+6.3f}")
+
+
+@app.command("models")
+@user_errors
+def models_command(
+    folder: Path = typer.Argument(Path("models"), help="Folder holding model folders."),
+) -> None:
+    """List the models in a folder: name, date, frames, labelled sentences, data hash, out-of-fold macro-F1.
+
+    Example: frames models models
+    """
+    from frames.versions import list_models
+
+    infos = list_models(folder)
+    if not infos:
+        typer.echo(f"no models in {folder}")
+        return
+    typer.echo(f"{'name':<16} {'trained':<20} {'sentences':>9}  {'data':<12} {'macro-F1':>8}  frames")
+    for m in infos:
+        f1 = f"{m.oof_macro_f1:.3f}" if m.oof_macro_f1 is not None else "n/a"
+        typer.echo(f"{m.name:<16} {m.trained_at:<20} {m.n_sentences:>9}  {m.data_sha256[:12]:<12} {f1:>8}  "
+                   f"{', '.join(m.frames)}")
 
 
 @app.command()
@@ -112,25 +159,47 @@ def train(
 def evaluate(
     labels: Path = typer.Option(..., "--labels", "-l", help="A labelled JSONL file to score."),
     as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
-    model: Optional[Path] = MODEL_OPTION,
+    models: Optional[list[Path]] = typer.Option(
+        None, "--model", "-m", help="Model folder; give it twice to compare two models (default: the shipped model)."),
 ) -> None:
     """Score a labelled JSONL file with a model: per-frame precision, recall, F1, support, macro-F1.
 
     Frames the model does not know are reported and left out. Use sentences the model was not
-    trained on, or the figures flatter it.
+    trained on, or the figures flatter it. With two or more --model, each is scored on the same
+    file and the F1 scores are shown side by side; --json then prints {"models": [{"model": DIR, ...}]}.
 
-    Example: frames evaluate --labels new-labels.jsonl --json
+    Example: frames evaluate --labels new-labels.jsonl --model models/default --model models/mine
     """
     from frames.evaluation import evaluate_file
     from frames.model import load_model
 
-    evaluation, problems = evaluate_file(load_model(model), labels)
-    for problem in problems:
-        typer.echo(f"warning: {problem}", err=True)
+    results = []
+    for path in models or [None]:
+        model = load_model(path)
+        evaluation, problems = evaluate_file(model, labels)
+        for problem in problems:
+            typer.echo(f"warning: {model.path}: {problem}", err=True)
+        results.append((str(model.path), evaluation.to_dict()))
+    if len(results) == 1:
+        scores = results[0][1]
+        if as_json:
+            typer.echo(json.dumps(scores, indent=1))
+        else:
+            _print_scores(scores, f"{labels}")
+        return
     if as_json:
-        typer.echo(json.dumps(evaluation.to_dict(), indent=1))
-    else:
-        _print_scores(evaluation.to_dict(), f"{labels}")
+        typer.echo(json.dumps({"models": [{"model": name, **scores} for name, scores in results]}, indent=1))
+        return
+    frames_seen = list(dict.fromkeys(fid for _, scores in results for fid in scores["frames"]))
+    width = max(len("macro-F1"), *(len(f) for f in frames_seen))
+    typer.echo(f"{labels}: F1 by model")
+    for i, (name, _) in enumerate(results, 1):
+        typer.echo(f"  [{i}] {name}")
+    typer.echo(f"{'frame':<{width}}  " + "  ".join(f"{f'[{i}]':>6}" for i in range(1, len(results) + 1)))
+    for fid in frames_seen:
+        cells = [f"{scores['frames'][fid]['f1']:6.3f}" if fid in scores["frames"] else f"{'n/a':>6}" for _, scores in results]
+        typer.echo(f"{fid:<{width}}  " + "  ".join(cells))
+    typer.echo(f"{'macro-F1':<{width}}  " + "  ".join(f"{scores['macro_f1']:6.3f}" for _, scores in results))
 
 
 @app.command()
@@ -223,6 +292,113 @@ def batch(
         typer.echo(f"  (also in {summary.errors_file})", err=True)
 
 
+KEYS = "123456789abcdefghijklmnoprtvwxyz"  # frame keys; q, s and u are commands
+
+
+@app.command()
+@user_errors
+def label(
+    paths: list[Path] = typer.Argument(..., help="Articles or folders of articles (*.txt) to label sentences from."),
+    labels_file: Path = typer.Option(Path("labels/annotations.jsonl"), "--labels", "-l",
+                                     help="JSONL file the answers are appended to."),
+    uncertain: int = typer.Option(0, "--uncertain", "-u", min=0,
+                                  help="Offer only the N sentences the model is least sure about: smallest "
+                                       "|probability - threshold| over the frames first."),
+    annotator: Optional[str] = typer.Option(None, "--annotator", "-a", help="Your name, saved with each answer."),
+    codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook (default: the one in the labels "
+                                            "file's folder, else labels/codebook.json)."),
+    model: Optional[Path] = MODEL_OPTION,
+) -> None:
+    """Label sentences one at a time in the terminal; every answer is saved at once.
+
+    Each sentence is shown with the one before and after it, the model's score for each frame
+    and the codebook's frames with one key each. Type keys to toggle frames (e.g. 13), Enter to
+    save the selection, 0 for no frame, s to skip, u to undo the last answer, q to quit, ? for
+    help. Sentences already in any label file beside --labels are not offered again. Answers
+    are appended and fsync'd one by one, so Ctrl-C or a closed terminal loses none of them.
+
+    Example: frames label articles/ --uncertain 50 --annotator anna
+    """
+    from frames.codebook import load_codebook
+    from frames.labelling import LabelFile, LabelSession, collect, label_files_near, labelled_texts, most_uncertain, to_label
+    from frames.model import load_model
+
+    book_path = codebook or next((p for p in (labels_file.parent / "codebook.json", Path("labels/codebook.json"))
+                                  if p.is_file()), labels_file.parent / "codebook.json")
+    book = load_codebook(book_path)
+    if len(book.frames) > len(KEYS):
+        raise FramesError(f"{book_path}: {len(book.frames)} frames, more than the {len(KEYS)} keys the labeller has")
+    loaded = load_model(model)
+    candidates, problems = collect(paths)
+    for problem in problems:
+        typer.echo(f"warning: {problem}", err=True)
+    candidates = to_label(candidates, labelled_texts(label_files_near(labels_file)))
+    if uncertain:
+        candidates = most_uncertain(candidates, loaded, uncertain)
+    if not candidates:
+        typer.echo("nothing to label: every sentence of these articles is labelled already")
+        return
+    session = LabelSession(candidates, LabelFile(labels_file), annotator)
+    keys = dict(zip(KEYS, book.ids))
+    column = {fid: j for j, fid in enumerate(loaded.frames)}
+    help_line = f"keys: {KEYS[0]}-{KEYS[len(keys) - 1]} toggle, Enter save, 0 none, s skip, u undo, q quit"
+    typer.echo(f"labelling {len(candidates)} sentences into {labels_file}; " + help_line)
+    try:
+        while not session.done:
+            current = session.current
+            probabilities = loaded.predict_proba([current.text])[0]
+            typer.echo(f"\n[{session.position + 1}/{len(candidates)}] {current.source}")
+            if current.before:
+                typer.echo(f"    {current.before}")
+            typer.echo(f"  > {current.text}")
+            if current.after:
+                typer.echo(f"    {current.after}")
+            scores = []
+            for key, fid in keys.items():
+                j = column.get(fid)
+                mark = "" if j is None else f" {probabilities[j]:.2f}" + ("*" if probabilities[j] >= loaded.thresholds[j] else "")
+                scores.append(f"{key} {fid}{mark}")
+            typer.echo("  " + " | ".join(scores))
+            selection: set[str] = set()
+            while True:
+                typer.echo(f"  [{', '.join(sorted(selection)) or 'nothing selected'}] > ", nl=False)
+                line = sys.stdin.readline()
+                if line == "":  # end of input: the terminal closed
+                    raise KeyboardInterrupt
+                command = line.strip().lower()
+                if command == "q":
+                    typer.echo(f"saved {session.saved} answers to {labels_file}")
+                    return
+                if command == "s":
+                    session.skip()
+                    break
+                if command == "u":
+                    if not session.undo():
+                        typer.echo("  nothing to undo")
+                    break
+                if command == "0":
+                    session.answer([])
+                    break
+                if command == "":
+                    if selection:
+                        session.answer(sorted(selection))
+                        break
+                    typer.echo("  choose frames with their keys, or 0 for no frame")
+                    continue
+                if command == "?":
+                    typer.echo("  " + help_line + "; * marks frames over the model's threshold")
+                    continue
+                unknown = [ch for ch in command.replace(" ", "") if ch not in keys]
+                if unknown:
+                    typer.echo(f"  unknown key {unknown[0]!r}; " + help_line)
+                    continue
+                selection ^= {keys[ch] for ch in command.replace(" ", "")}
+    except KeyboardInterrupt:
+        typer.echo(f"\nstopped: {session.saved} answers saved to {labels_file}", err=True)
+        raise typer.Exit(130) from None
+    typer.echo(f"\ndone: {session.saved} answers saved to {labels_file}")
+
+
 def _print_scores(scores: dict, title: str) -> None:
     rows = scores["frames"]
     width = max(len("frame"), *(len(fid) for fid in rows))
@@ -253,6 +429,97 @@ def labels_check(
         typer.echo(f"{len(problems)} problem(s) found", err=True)
         raise typer.Exit(1)
     typer.echo(f"ok: {len(label_files(labels))} files, no problems")
+
+
+@labels_app.command("agreement")
+@user_errors
+def labels_agreement(
+    labels: Path = typer.Option(Path("labels"), "--labels", "-l", help="Labels folder to read."),
+    limit: int = typer.Option(20, "--show", help="Disagreements to list (0: all)."),
+) -> None:
+    """Agreement between annotators on sentences labelled by two or more of them.
+
+    Per frame: Cohen's kappa when there are two annotators, Krippendorff's alpha (nominal) when
+    there are more, over the doubly-labelled sentences; then the sentences they disagree on.
+    Settle one by adding a row with the same text and "settled": true; training uses it.
+
+    Example: frames labels agreement --labels labels
+    """
+    from frames.agreement import SETTLE_RULE, agreement
+    from frames.labels import load_labels
+
+    label_set = load_labels(labels)
+    report = agreement(label_set.sentences, label_set.codebook.ids)
+    if report.n_shared == 0:
+        typer.echo("no sentence is labelled by two annotators (rows need an \"annotator\" field)")
+        return
+    typer.echo(f"{report.n_shared} sentences labelled by two or more of: {', '.join(report.annotators)}")
+    width = max(len(f.frame) for f in report.frames)
+    for f in report.frames:
+        value = "n/a" if f.value is None else f"{f.value:.3f}"
+        typer.echo(f"{f.frame:<{width}}  {f.statistic} {value:>6}  (n={f.n})")
+    unsettled = [d for d in report.disagreements if d.settled is None]
+    typer.echo(f"\n{len(report.disagreements)} disagreements, {len(unsettled)} not settled; training rule: {SETTLE_RULE}")
+    for d in unsettled[: limit or None]:
+        typer.echo(f"- {d.text}  [{d.source}]")
+        for annotator, frames in d.labels:
+            typer.echo(f"    {annotator}: {', '.join(frames) or 'none'}")
+
+
+@labels_app.command("import")
+@user_errors
+def labels_import(
+    file: Path = typer.Argument(..., help="The tool's export: JSON or JSONL."),
+    tool: str = typer.Option(..., "--from", help="label-studio, doccano or prodigy."),
+    mapping: Optional[list[str]] = typer.Option(None, "--map", help="NAME=ID: the tool's label NAME is frame ID (repeatable)."),
+    labels: Path = typer.Option(Path("labels"), "--labels", "-l", help="Labels folder (its codebook and files)."),
+    into: Optional[Path] = typer.Option(None, "--into", help="Label file to append to (default: LABELS/imported.jsonl)."),
+    source: Optional[str] = typer.Option(None, "--source", help="source for rows whose export names none "
+                                         "(default: the export file's name)."),
+) -> None:
+    """Import a text-classification export (multi-label) from Label Studio, doccano or Prodigy.
+
+    Label names map to codebook ids by --map NAME=ID, else by id or display name as they are.
+    Rows with a label that does not map are left out and reported; rows already in the labels
+    folder (same text and annotator) are not added twice.
+
+    Example: frames labels import export.json --from label-studio --map Meddling=foreign_interference
+    """
+    from frames.codebook import load_codebook
+    from frames.interchange import import_labels, label_map, read_export
+
+    book = load_codebook(labels)
+    rows, unusable = read_export(file, tool)
+    target = into or labels / "imported.jsonl"
+    report = import_labels(rows, label_map(book, mapping or []), target, labels, source or file.stem, unusable)
+    typer.echo(f"added {report.added} rows to {target}; {report.duplicates} already there, "
+               f"{report.conflicts} already there with other frames (left as they were), "
+               f"{report.unusable} records without text or answer")
+    for name, count in sorted(report.unmapped.items()):
+        typer.echo(f"  not mapped: {name!r} ({count} rows left out); add --map {name}=FRAME_ID", err=True)
+
+
+@labels_app.command("export")
+@user_errors
+def labels_export(
+    tool: str = typer.Option(..., "--to", help="label-studio, doccano or prodigy."),
+    out: Path = typer.Option(..., "--out", "-o", help="File to write (JSON for Label Studio, JSONL otherwise)."),
+    labels: Path = typer.Option(Path("labels"), "--labels", "-l", help="Labels folder to export."),
+    force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
+) -> None:
+    """Export every labelled sentence in a tool's import format, label names being frame ids.
+
+    Example: frames labels export --to doccano --out for-doccano.jsonl
+    """
+    from frames.interchange import export_labels
+    from frames.labels import load_labels
+    from frames.modelfile import write_atomic
+
+    if out.exists() and not force:
+        raise FramesError(f"{out}: already exists; add --force to replace it")
+    label_set = load_labels(labels)
+    write_atomic(out, export_labels(label_set.sentences, label_set.codebook, tool).encode("utf-8"))
+    typer.echo(f"wrote {len(label_set.sentences)} sentences to {out}")
 
 
 def main() -> None:

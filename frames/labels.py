@@ -20,6 +20,8 @@ class LabelledSentence:
     source: str
     file: str = ""
     line: int = 0
+    annotator: str | None = None  # who labelled it, when several people label the same sentences
+    settled: bool = False  # a final label that overrides the annotators' (see frames.agreement)
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,8 @@ def read_label_file(path: str | Path, frames: tuple[str, ...] | None = None) -> 
             for frame in unknown:
                 problems.append(Problem(name, number, f"unknown frame {frame!r}; the codebook has {', '.join(frames)}"))
             labels = tuple(f for f in labels if f in frames)
-        sentences.append(LabelledSentence(row["text"], labels, row["source"], name, number))
+        sentences.append(LabelledSentence(row["text"], labels, row["source"], name, number,
+                                          row.get("annotator"), row.get("settled") is True))
     return sentences, problems
 
 
@@ -103,6 +106,10 @@ def _parse_row(line: str) -> tuple[dict, str]:
     source = row.get("source")
     if not isinstance(source, str) or not source.strip():
         return {}, "missing or empty \"source\" (the article or batch the sentence comes from)"
+    if "annotator" in row and not (isinstance(row["annotator"], str) and row["annotator"].strip()):
+        return {}, "\"annotator\" must be a non-empty string when given"
+    if "settled" in row and not isinstance(row["settled"], bool):
+        return {}, "\"settled\" must be true or false when given"
     return row, ""
 
 
@@ -123,10 +130,14 @@ def check_labels(labels_dir: str | Path) -> list[Problem]:
 
 
 def _conflicts(sentences: list[LabelledSentence]) -> list[Problem]:
-    first: dict[str, LabelledSentence] = {}
+    """The same sentence labelled two ways by the same annotator (or with no annotator named).
+
+    Two annotators who disagree are not a problem here: `frames labels agreement` lists them.
+    """
+    first: dict[tuple[str, str | None, bool], LabelledSentence] = {}
     problems: list[Problem] = []
     for sentence in sentences:
-        key = normalise(sentence.text)
+        key = (normalise(sentence.text), sentence.annotator, sentence.settled)
         seen = first.setdefault(key, sentence)
         if seen is not sentence and set(seen.frames) != set(sentence.frames):
             problems.append(Problem(

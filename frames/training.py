@@ -16,11 +16,14 @@ from pathlib import Path
 import numpy as np
 
 from frames import __version__
-from frames.errors import LabelsError
+from frames.agreement import Settled, settle
+from frames.errors import FramesError, LabelsError
 from frames.evaluation import Evaluation, average_precision, label_matrix, score_frames
 from frames.features import FeatureSpec
-from frames.labels import LabelledSentence, LabelSet, load_labels, normalise
+from frames.labels import LabelledSentence, LabelSet, load_labels
+from frames.model import default_model_path
 from frames.modelfile import ModelData, save_model_folder
+from frames.versions import ModelInfo, model_info
 
 # Feature sets tried by cross-validation, cheapest to score first.
 FEATURE_SETS: dict[str, tuple[FeatureSpec, ...]] = {
@@ -61,13 +64,23 @@ class TrainingResult:
     label_counts: dict[str, int]
     data_sha256: str
     seconds: float
+    settled: Settled
+    previous: ModelInfo | None  # the model this one replaces or is compared with
 
 
-def train(labels_dir: str | Path = "labels", out: str | Path = "models/default") -> TrainingResult:
-    """Train a model on a labels folder and write it, with its metrics report, to ``out``."""
+def train(labels_dir: str | Path = "labels", out: str | Path = "models/default", force: bool = False) -> TrainingResult:
+    """Train a model on a labels folder and write it, with its metrics report, to ``out``.
+
+    An existing model at ``out`` is replaced only with ``force``. The result carries the
+    previous model's summary (the one at ``out``, else the default model) for comparison.
+    """
     started = time.perf_counter()
+    out = Path(out)
+    if out.exists() and not force:
+        raise FramesError(f"{out}: a model is already there; add --force to replace it, or give another --out")
+    previous = _previous_model(out)
     labels = load_labels(labels_dir)
-    sentences = deduplicate(labels.sentences)
+    sentences, settled = settle(labels.sentences)
     frame_ids = labels.codebook.ids
     texts = [s.text for s in sentences]
     truth = label_matrix(sentences, frame_ids)
@@ -103,6 +116,9 @@ def train(labels_dir: str | Path = "labels", out: str | Path = "models/default")
             "C": chosen.C,
             "cv": {"grouped_by": "source", "n_groups": len(set(groups)), "n_folds": n_folds},
             "oof_macro_f1": evaluation.macro_f1,
+            "oof": evaluation.to_dict()["frames"],
+            "settled": {"rule": settled.rule, "multi_annotator": settled.n_multi, "ties": settled.n_ties,
+                        "settled_rows": settled.n_settled},
             "versions": library_versions(),
         },
     )
@@ -111,22 +127,20 @@ def train(labels_dir: str | Path = "labels", out: str | Path = "models/default")
         thresholds={fid: float(t) for fid, t in zip(frame_ids, thresholds)},
         chosen=chosen, candidates=tuple(candidates), n_sentences=len(sentences),
         n_groups=len(set(groups)), n_folds=n_folds, label_counts=counts, data_sha256=digest,
-        seconds=time.perf_counter() - started,
+        seconds=time.perf_counter() - started, settled=settled, previous=previous,
     )
     save_model_folder(data, out, {"metrics.json": metrics_report(result)})
     return result
 
 
-def deduplicate(sentences: tuple[LabelledSentence, ...]) -> list[LabelledSentence]:
-    """One sentence per normalised text, the first met (checked labels never conflict)."""
-    seen: set[str] = set()
-    unique = []
-    for sentence in sentences:
-        key = normalise(sentence.text)
-        if key not in seen:
-            seen.add(key)
-            unique.append(sentence)
-    return unique
+def _previous_model(out: Path) -> ModelInfo | None:
+    """The model at ``out`` if there is one, else the default model, to compare scores with."""
+    for folder in (out, default_model_path()):
+        try:
+            return model_info(folder)
+        except FramesError:
+            continue
+    return None
 
 
 def _check_trainable(labels: LabelSet, truth: np.ndarray, groups: np.ndarray) -> None:
@@ -260,6 +274,10 @@ def metrics_report(result: TrainingResult) -> bytes:
         "n_sentences": result.n_sentences,
         "label_counts": result.label_counts,
         "data_sha256": result.data_sha256,
+        "settled": {"rule": result.settled.rule, "multi_annotator": result.settled.n_multi,
+                    "ties": result.settled.n_ties, "settled_rows": result.settled.n_settled},
+        "previous": ({"model": str(result.previous.path), "oof_macro_f1": result.previous.oof_macro_f1,
+                      "oof_f1": result.previous.oof_f1} if result.previous else None),
         "versions": library_versions(),
         "seconds": round(result.seconds, 2),
     }

@@ -17,7 +17,8 @@ import numpy as np
 from frames.evaluation import average_precision, label_matrix
 from frames.labels import load_labels
 from frames.model import load_model
-from frames.training import FEATURE_SETS, cross_validate, deduplicate, tune_threshold
+from frames.agreement import settle
+from frames.training import FEATURE_SETS, cross_validate, tune_threshold
 
 AGGREGATIONS = {
     "max": lambda p: p.max(),
@@ -34,7 +35,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=2000, help="synthetic articles per frame")
     args = parser.parse_args()
     labels = load_labels(args.labels)
-    sentences = deduplicate(labels.sentences)
+    sentences, _ = settle(labels.sentences)
     truth = label_matrix(sentences, labels.codebook.ids)
     groups = np.array([s.source for s in sentences])
     chosen = load_model(args.model).data.training  # the settings the model was trained with

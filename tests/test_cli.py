@@ -96,7 +96,7 @@ def test_train_with_bad_labels_keeps_the_old_model(tiny_labels, tiny_model, tmp_
     out = shutil.copytree(tiny_model, tmp_path / "model")
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     (tiny_labels / "beta.jsonl").write_text('{"text": "x", "frames": ["nope"], "source": "b"}\n', encoding="utf-8")
-    result = run("train", "--labels", tiny_labels, "--out", out)
+    result = run("train", "--labels", tiny_labels, "--out", out, "--force")
     assert result.exit_code == 1 and "unknown frame 'nope'" in result.stderr
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 

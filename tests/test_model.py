@@ -14,7 +14,8 @@ import frames
 from frames import ModelError, load_labels, load_model
 from frames.evaluation import label_matrix
 from frames.modelfile import MODEL_FILES
-from frames.training import FEATURE_SETS, deduplicate, fit_sklearn, sklearn_predict_proba, train
+from frames.agreement import settle
+from frames.training import FEATURE_SETS, fit_sklearn, sklearn_predict_proba, train
 
 from conftest import DEFAULT_MODEL, LABELS
 
@@ -58,7 +59,7 @@ def test_training_twice_gives_byte_identical_files(tiny_labels, tmp_path):
 def test_retraining_overwrites_in_place_and_leaves_no_debris(tiny_labels, tmp_path):
     out = tmp_path / "models" / "mine"
     train(tiny_labels, out)
-    train(tiny_labels, out)
+    train(tiny_labels, out, force=True)
     assert sorted(p.name for p in out.parent.iterdir()) == ["mine"]
     assert sorted(p.name for p in out.iterdir()) == sorted([*MODEL_FILES, "metrics.json"])
 
@@ -66,7 +67,7 @@ def test_retraining_overwrites_in_place_and_leaves_no_debris(tiny_labels, tmp_pa
 def test_numpy_scoring_matches_scikit_learn_on_every_labelled_sentence(retrained_default):
     model = load_model(retrained_default)
     labels = load_labels(LABELS)
-    sentences = deduplicate(labels.sentences)
+    sentences, _ = settle(labels.sentences)
     texts = [s.text for s in sentences]
     fitted = fit_sklearn(texts, label_matrix(sentences, labels.codebook.ids),
                          FEATURE_SETS[model.data.training["features"]], model.data.training["C"])
