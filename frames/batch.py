@@ -410,6 +410,8 @@ def run_batch(options: BatchOptions, stream: TextIO | None = None,
             skipped.append(problem)
             _record(sidecar, problem)
         finished = 0
+        if progress:
+            progress(0, len(work))
         for outcomes in _outcomes(options, model_path, work):
             for outcome in outcomes:
                 finished += 1

@@ -45,7 +45,7 @@ def main() -> None:
     rng = np.random.default_rng(0)
     print(f"{'aggregation':<14} " + " ".join(f"{f[:20]:>20}" for f in labels.codebook.ids) + "   (article AP / F1 of present)")
     results = {name: [] for name in AGGREGATIONS}
-    for j, frame in enumerate(labels.codebook.ids):
+    for j in range(len(labels.codebook.ids)):
         threshold = tune_threshold(truth[:, j], probabilities[:, j])
         positives = np.flatnonzero(truth[:, j])
         others = np.flatnonzero(~truth[:, j])

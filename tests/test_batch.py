@@ -164,7 +164,7 @@ def test_writer_stopped_after_n_rows_then_resume_gives_each_article_once(tmp_pat
     for stop_after in (7, 30, 30):  # rows written by each run before it is stopped
         written = {"n": 0}
 
-        def write(self, row):
+        def write(self, row, written=written, stop_after=stop_after):
             if written["n"] == stop_after:
                 raise KeyboardInterrupt
             written["n"] += 1

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from frames.cli import app
 
-from conftest import DEFAULT_MODEL, README
+from conftest import README
 
 runner = CliRunner()
 
