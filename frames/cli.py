@@ -71,7 +71,8 @@ def classify(
         out.update(result.to_dict())
         typer.echo(json.dumps(out, ensure_ascii=False, indent=1))
         return
-    typer.echo(f"{article.name}: {len(result.sentences)} sentences")
+    n = len(result.sentences)
+    typer.echo(f"{article.name}: {n} sentence{'' if n == 1 else 's'}")
     width = max(len(f.name) for f in result.frames)
     typer.echo(f"{'frame':<{width}}  score  present  share")
     for f in result.frames:
@@ -104,6 +105,8 @@ def train(
     """
     from frames.training import train as run_training
 
+    if out.exists() and not force:
+        raise FramesError(f"{out}: a model is already there; add --force to replace it, or give another --out")
     typer.echo(f"training on {labels} ...", err=True)
     result = run_training(labels, out, force)
     typer.echo(f"{result.n_sentences} sentences, {result.n_groups} sources, {result.n_folds}-fold grouped CV; "
