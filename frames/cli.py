@@ -103,10 +103,9 @@ def train(
 
     Example: frames train --labels labels --out models/mine
     """
-    from frames.training import train as run_training
+    from frames.training import check_out, train as run_training
 
-    if out.exists() and not force:
-        raise FramesError(f"{out}: a model is already there; add --force to replace it, or give another --out")
+    check_out(out, force)
     typer.echo(f"training on {labels} ...", err=True)
     result = run_training(labels, out, force)
     typer.echo(f"{result.n_sentences} sentences, {result.n_groups} sources, {result.n_folds}-fold grouped CV; "

@@ -76,8 +76,7 @@ def train(labels_dir: str | Path = "labels", out: str | Path = "models/default",
     """
     started = time.perf_counter()
     out = Path(out)
-    if out.exists() and not force:
-        raise FramesError(f"{out}: a model is already there; add --force to replace it, or give another --out")
+    check_out(out, force)
     previous = _previous_model(out)
     labels = load_labels(labels_dir)
     sentences, settled = settle(labels.sentences)
@@ -131,6 +130,12 @@ def train(labels_dir: str | Path = "labels", out: str | Path = "models/default",
     )
     save_model_folder(data, out, {"metrics.json": metrics_report(result)})
     return result
+
+
+def check_out(out: Path, force: bool) -> None:
+    """Refuse to replace an existing model unless forced (called before any work is done)."""
+    if Path(out).exists() and not force:
+        raise FramesError(f"{out}: a model is already there; add --force to replace it, or give another --out")
 
 
 def _previous_model(out: Path) -> ModelInfo | None:
