@@ -13,7 +13,7 @@ import hashlib
 import io
 import json
 import os
-import tempfile
+import sys
 import time
 from dataclasses import dataclass
 from fnmatch import fnmatch
@@ -23,6 +23,7 @@ from typing import Callable, Iterator, TextIO
 from frames.articles import decode_article, read_article_bytes
 from frames.errors import ArticleError, FramesError
 from frames.model import Model, load_model
+from frames.atomic import write_atomic
 from frames.profile import ArticleResult, FrameProfile
 from frames.sentences import Sentence, split_sentences
 
@@ -332,12 +333,7 @@ def compact(out: Path, fmt: str) -> int:
         latest[key] = line
     ordered = header + [latest[k] for k in sorted(latest)]
     if ordered != lines:
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write("".join(line + "\n" for line in ordered))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, out)
+        write_atomic(out, "".join(line + "\n" for line in ordered).encode("utf-8"))
     return len(body) - len(latest)
 
 
@@ -375,7 +371,7 @@ def run_batch(options: BatchOptions, stream: TextIO | None = None,
               progress: Callable[[int, int], None] | None = None) -> BatchSummary:
     """Score every article under options.root and write one row each; see the module docstring.
 
-    ``stream`` receives JSONL when options.out is None. ``progress(done, total)`` is called as
+    ``stream`` (default: standard output) receives JSONL when options.out is None. ``progress(done, total)`` is called as
     articles finish.
     """
     started = time.perf_counter()
@@ -404,7 +400,7 @@ def run_batch(options: BatchOptions, stream: TextIO | None = None,
     target = open(out, "a" if appending else "w", encoding="utf-8", newline="") if out is not None else None
     sidecar = open(errors, "w", encoding="utf-8") if errors is not None else None
     try:
-        writer = RowWriter(target or stream, options.format, model.frames,
+        writer = RowWriter(target or stream or sys.stdout, options.format, model.frames,
                            header=not (appending and out.stat().st_size > 0))
         for problem in problems:
             skipped.append(problem)

@@ -515,7 +515,7 @@ def labels_export(
     """
     from frames.interchange import export_labels
     from frames.labels import load_labels
-    from frames.modelfile import write_atomic
+    from frames.atomic import write_atomic
 
     if out.exists() and not force:
         raise FramesError(f"{out}: already exists; add --force to replace it")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from frames.articles import read_article
 from frames.errors import ArticleError, FramesError
 from frames.labels import label_files, normalise, read_label_file
 from frames.model import Model
+from frames.atomic import write_atomic
 from frames.sentences import split_sentences
 
 UNCERTAINTY_RULE = "the smallest distance |p - threshold| over the frames: closest to a decision first"
@@ -120,12 +120,7 @@ class LabelFile:
         if not lines:
             return None
         last = json.loads(lines.pop())
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write("".join(lines))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.path)
+        write_atomic(self.path, "".join(lines).encode("utf-8"))
         return last
 
     def _ends_with_newline(self) -> bool:

@@ -93,20 +93,6 @@ def save_model_folder(data: ModelData, folder: str | Path, extra: dict[str, byte
         raise
 
 
-def write_atomic(path: Path, content: bytes) -> None:
-    """Write bytes to a temporary file beside ``path``, then rename it over ``path``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(content)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _json_bytes(value: object, indent: int | None = 1) -> bytes:
     return (json.dumps(value, ensure_ascii=False, indent=indent, sort_keys=False) + "\n").encode("utf-8")
 
