@@ -20,6 +20,7 @@ _DATELINE_PART = (
     r"|/?[A-Z][A-Za-z\-]{1,15}/\.?|\([A-Z][A-Za-z\- ]{1,20}\)\s*[-–—]?)"
 )
 _DATELINE = re.compile(rf"^(?:{_DATELINE_PART}\s*)+$")
+_DATELINE_MAX = 80  # longer fragments are never datelines alone: no need to look
 # A full stop after a word, then a sentence that opens with a digit: "Prices rose. 7,500 km ..."
 _BEFORE_NUMBER = re.compile(r"[.!?](?<=[a-z%)]{2}[.!?])[\"”’)]?\s+(?=\d)")  # starts at the stop: fast to scan
 _ABBREVIATIONS = frozenset(
@@ -110,7 +111,7 @@ def _merge_datelines(text: str, spans: list[tuple[int, int]]) -> list[tuple[int,
         if pending is not None:
             start = pending
             pending = None
-        if _DATELINE.match(text[start:end].strip()):
+        if end - start <= _DATELINE_MAX and _DATELINE.match(text[start:end].strip()):
             pending = start
             continue
         out.append((start, end))
@@ -121,8 +122,9 @@ def _merge_datelines(text: str, spans: list[tuple[int, int]]) -> list[tuple[int,
 
 def _sentence(text: str, start: int, end: int) -> Sentence | None:
     raw = text[start:end]
-    lead = len(raw) - len(raw.lstrip())
-    start, end = start + lead, start + len(raw.rstrip())
-    if _TWO_LETTERS.search(text, start, end) is None:
+    left = raw.lstrip()
+    body = left.rstrip()
+    if _TWO_LETTERS.search(body) is None:
         return None  # fewer than two letters: page numbers, timestamps, rules
-    return Sentence(" ".join(text[start:end].split()), start, end)
+    start += len(raw) - len(left)
+    return Sentence(" ".join(body.split()), start, start + len(body))
