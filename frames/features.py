@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -34,40 +33,22 @@ class FeatureSpec:
                 "size": self.size}
 
 
-def analyzer(spec: FeatureSpec) -> Callable[[str], list[str]]:
-    """The function that turns one text into its terms, as TfidfVectorizer(spec) would."""
-    lo, hi = spec.ngram_min, spec.ngram_max
-    if spec.analyzer == "word":
-        find = re.compile(WORD_TOKEN_PATTERN).findall
-
-        def words(text: str) -> list[str]:
-            tokens = find(text.lower())
-            grams = list(tokens) if lo == 1 else []
-            for n in range(max(lo, 2), hi + 1):
-                grams.extend(map(" ".join, zip(*(tokens[i:] for i in range(n)))))
-            return grams
-
-        return words
-    if spec.analyzer == "char_wb":
-
-        def chars(text: str) -> list[str]:
-            grams: list[str] = []
-            append = grams.append
-            for w in text.lower().split():
-                w = " " + w + " "
-                w_len = len(w)
-                for n in range(lo, hi + 1):
-                    offset = 0
-                    append(w[offset:offset + n])
-                    while offset + n < w_len:
-                        offset += 1
-                        append(w[offset:offset + n])
-                    if offset == 0:
-                        break
-            return grams
-
-        return chars
-    raise ValueError(f"unknown analyzer {spec.analyzer!r}")
+def char_wb_ngrams(text: str, lo: int, hi: int) -> list[str]:
+    """Character n-grams inside word boundaries, exactly as TfidfVectorizer(analyzer="char_wb")."""
+    grams: list[str] = []
+    append = grams.append
+    for w in text.lower().split():
+        w = " " + w + " "
+        w_len = len(w)
+        for n in range(lo, hi + 1):
+            offset = 0
+            append(w[offset:offset + n])
+            while offset + n < w_len:
+                offset += 1
+                append(w[offset:offset + n])
+            if offset == 0:  # a word shorter than n is counted once, as scikit-learn does
+                break
+    return grams
 
 
 class TfidfBlock:
@@ -75,14 +56,13 @@ class TfidfBlock:
 
     def __init__(self, spec: FeatureSpec, vocabulary: list[str], idf: np.ndarray, weights: np.ndarray):
         self.spec = spec
-        self.idf = idf
         # Per term: coefficients times idf, then idf squared, (size, n_frames + 1). A term seen
         # once needs no multiplication, and one gather serves both the dot product and the norm.
         self._table = np.ascontiguousarray(np.column_stack([weights * idf[:, None], idf * idf]))
         self.n_frames = weights.shape[1]
-        self.analyze = analyzer(spec)
-        self.index = {term: i for i, term in enumerate(vocabulary)}
-        if spec.analyzer == "word":
+        if spec.analyzer == "char_wb":
+            self.index = {term: i for i, term in enumerate(vocabulary)}
+        else:
             # Each token of the vocabulary gets an id from 1 (0: any other token), and each n-gram
             # the key sum(id_k * n_tokens ** (n - 1 - k)), kept sorted for searchsorted lookups.
             # Tokens never hold a space, so splitting a term on spaces gives its tokens exactly.
@@ -107,7 +87,8 @@ class TfidfBlock:
         """
         if self.spec.analyzer == "char_wb":
             get = self.index.get
-            return np.array([c for c in map(get, self.analyze(piece)) if c is not None], dtype=np.int64)
+            grams = char_wb_ngrams(piece, self.spec.ngram_min, self.spec.ngram_max)
+            return np.array([c for c in map(get, grams) if c is not None], dtype=np.int64)
         get = self.token_ids.get
         return np.array([get(t, 0) for t in _WORD_TOKEN.findall(piece)], dtype=np.int64)
 
