@@ -14,6 +14,7 @@ import io
 import json
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from fnmatch import fnmatch
@@ -22,13 +23,16 @@ from typing import Callable, Iterator, TextIO
 
 from frames.articles import decode_article, read_article_bytes
 from frames.errors import ArticleError, FramesError
-from frames.model import Model, load_model
 from frames.atomic import write_atomic
+from frames.model import Model, ModelIdentity, load_model
+from frames.outputs import check_target, check_writable, describe
 from frames.profile import ArticleResult, FrameProfile
 from frames.sentences import Sentence, split_sentences
 
 FORMATS = ("csv", "jsonl")
+BACKENDS = ("loky", "multiprocessing", "threading", "dask")
 CHUNK_ARTICLES = 32
+WATCHDOG_SECONDS = 0.5  # how often a worker checks that the process that started it is alive
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,25 @@ class BatchOptions:
     model: Path | None = None
     backend: str | None = None  # a joblib backend name, e.g. "dask"
     scheduler: str | None = None  # a dask.distributed scheduler address
+
+    def __post_init__(self) -> None:
+        """Clashing or impossible options are refused here, so library callers get the CLI's checks."""
+        if self.format not in FORMATS:
+            raise FramesError(f"unknown format {self.format!r}; use csv or jsonl")
+        if self.resume and self.out is None:
+            raise FramesError("--resume needs --out: there is nothing to resume on standard output")
+        if self.resume and self.force:
+            raise FramesError("--resume and --force clash: continue the output, or replace it, not both")
+        if self.backend is not None and self.backend not in BACKENDS:
+            raise FramesError(f"unknown --backend {self.backend!r}; use one of {', '.join(BACKENDS)}")
+        if self.scheduler and self.backend != "dask":
+            raise FramesError("--scheduler is for --backend dask")
+        if self.jobs < 1:
+            raise FramesError(f"--jobs must be 1 or more, got {self.jobs}")
+        if self.evidence < 0:
+            raise FramesError(f"--evidence must be 0 or more, got {self.evidence}")
+        if self.evidence and self.format == "csv":
+            raise FramesError("--evidence is for JSONL output; CSV rows hold the profile only")
 
 
 @dataclass(frozen=True)
@@ -158,14 +181,15 @@ def find_articles(root: Path, pattern: str = "*.txt", recursive: bool = True) ->
 
 
 def article_row(path: str, digest: str, n_sentences: int, profiles: tuple[FrameProfile, ...],
-                result: ArticleResult | None = None, evidence: int = 0) -> dict:
-    """The output row of one scored article: its profile as `frames classify` computes it, and
-    with ``result`` and ``evidence`` the top evidence sentences of each frame."""
+                model: ModelIdentity, result: ArticleResult | None = None, evidence: int = 0) -> dict:
+    """The output row of one scored article: its profile as `frames classify` computes it, the
+    model that scored it, and with ``result`` and ``evidence`` the top evidence sentences of each frame."""
     row = {
         "path": path,
         "sha256": digest,
         "n_sentences": n_sentences,
         "frames": {f.id: {"score": f.score, "present": f.present, "share": f.share} for f in profiles},
+        "model": {"name": model.name, "data_sha256": model.data_sha256},
     }
     if result is not None and evidence:
         row["evidence"] = {
@@ -203,10 +227,36 @@ def keep_freed_memory() -> None:
         pass
 
 
-def score_chunk(model_path: str, root: str, items: list[tuple[str, str | None]], evidence: int) -> list[Outcome]:
+_WATCHED: set[int] = set()
+
+
+def watch_parent(parent_pid: int) -> None:
+    """In a worker process started by ``parent_pid``, exit as soon as that process dies.
+
+    A killed `frames batch` must not leave workers behind: they would go on for minutes and
+    keep the caller's pipes open. Started once per process; a no-op in the parent itself and in
+    processes someone else started (a Dask worker).
+    """
+    if parent_pid in _WATCHED or os.getpid() == parent_pid or os.getppid() != parent_pid:
+        return
+    _WATCHED.add(parent_pid)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(WATCHDOG_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="frames-parent-watchdog", daemon=True).start()
+
+
+def score_chunk(model_path: str, root: str, items: list[tuple[str, str | None]], evidence: int,
+                parent_pid: int | None = None) -> list[Outcome]:
     """Read, split and score a chunk of articles; ``items`` pairs each path with the hash already
     in the output (None if none), and an article whose hash matches is not scored again."""
+    if parent_pid is not None:
+        watch_parent(parent_pid)
     model = _worker_model(model_path)
+    identity = model.identity
     outcomes: list[Outcome | None] = []
     pending: list[tuple[int, str, str, int]] = []  # slot, path, sha256, bytes
     split: list[list[Sentence]] = []
@@ -232,10 +282,10 @@ def score_chunk(model_path: str, root: str, items: list[tuple[str, str | None]],
         split.append(sentences)
         outcomes.append(None)
     if evidence:
-        rows = [article_row(path, digest, len(result.sentences), result.frames, result, evidence)
+        rows = [article_row(path, digest, len(result.sentences), result.frames, identity, result, evidence)
                 for (_, path, digest, _), result in zip(pending, model.profiles(split, top=evidence))]
     else:
-        rows = [article_row(path, digest, len(sentences), profiles)
+        rows = [article_row(path, digest, len(sentences), profiles, identity)
                 for (_, path, digest, _), sentences, profiles in zip(pending, split, model.summaries(split))]
     for (slot, path, _, size), row in zip(pending, rows):
         outcomes[slot] = Outcome(path, row=row, size=size)
@@ -276,25 +326,52 @@ class RowWriter:
 
 
 def csv_header(frame_ids: tuple[str, ...]) -> list[str]:
-    """CSV columns: path, sha256, n_sentences, then score, present and share per frame."""
-    columns = ["path", "sha256", "n_sentences"]
+    """CSV columns: path, sha256, n_sentences, the model's name and data hash, then score,
+    present and share per frame."""
+    columns = ["path", "sha256", "n_sentences", "model", "model_data_sha256"]
     for fid in frame_ids:
         columns += [f"{fid}_score", f"{fid}_present", f"{fid}_share"]
     return columns
 
 
 def csv_fields(row: dict, frame_ids: tuple[str, ...]) -> list[str]:
-    fields = [row["path"], row["sha256"], str(row["n_sentences"])]
+    fields = [row["path"], row["sha256"], str(row["n_sentences"]), row["model"]["name"], row["model"]["data_sha256"]]
     for fid in frame_ids:
         f = row["frames"][fid]
         fields += [repr(f["score"]), "true" if f["present"] else "false", repr(f["share"])]
     return fields
 
 
-def read_done(out: Path, fmt: str, frame_ids: tuple[str, ...]) -> dict[str, str]:
+def is_batch_output(path: Path) -> bool:
+    """Whether ``path`` is a file `frames batch` wrote (or an empty file): a CSV with its header,
+    or JSONL whose first row has a path and a sha256."""
+    if not path.is_file():
+        return False
+    try:
+        with open(path, "rb") as f:
+            first = f.readline(1 << 20)
+    except OSError:
+        return False
+    if not first.strip():
+        return path.stat().st_size == len(first)
+    try:
+        line = first.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        return False
+    if line.startswith("path,sha256,n_sentences"):
+        return True
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError:
+        return False
+    return isinstance(row, dict) and "path" in row and ("sha256" in row or "reason" in row)
+
+
+def read_done(out: Path, fmt: str, frame_ids: tuple[str, ...], model: ModelIdentity) -> dict[str, str]:
     """path -> sha256 of the rows already in an output file (the last row of a path wins).
 
     A last line cut short by an interruption is removed first, so that appending starts clean.
+    Rows written by another model are refused: one file holds one model's scores.
     """
     with open(out, "rb+") as f:
         data = f.read()
@@ -305,21 +382,36 @@ def read_done(out: Path, fmt: str, frame_ids: tuple[str, ...]) -> dict[str, str]
     lines = data.decode("utf-8").splitlines()
     done: dict[str, str] = {}
     if fmt == "csv":
-        if lines and next(csv.reader([lines[0]])) != csv_header(frame_ids):
+        header = next(csv.reader([lines[0]])) if lines else []
+        if len(lines) > 1 and header[:5] == csv_header(())[:5]:
+            fields = next(csv.reader([lines[1]]), [])
+            _same_model(out, 2, *(fields[3:5] if len(fields) >= 5 else (None, None)), model)
+        if lines and header != csv_header(frame_ids):
             raise FramesError(f"{out}: its columns are not this model's; write to a new --out")
         for number, line in enumerate(lines[1:], 2):
             fields = next(csv.reader([line]), [])
-            if len(fields) < 2:
+            if len(fields) < 5:
                 raise FramesError(f"{out}:{number}: not a row this command wrote; write to a new --out")
+            _same_model(out, number, fields[3], fields[4], model)
             done[fields[0]] = fields[1]
     else:
         for number, line in enumerate(lines, 1):
             try:
                 row = json.loads(line)
-                done[row["path"]] = row["sha256"]
-            except (json.JSONDecodeError, TypeError, KeyError):
+                path, digest, written_by = row["path"], row["sha256"], row.get("model") or {}
+                name, data = written_by.get("name"), written_by.get("data_sha256")
+            except (json.JSONDecodeError, TypeError, KeyError, AttributeError):
                 raise FramesError(f"{out}:{number}: not a row this command wrote; write to a new --out") from None
+            _same_model(out, number, name, data, model)
+            done[path] = digest
     return done
+
+
+def _same_model(out: Path, number: int, name: object, data: object, model: ModelIdentity) -> None:
+    if (name, data) != (model.name, model.data_sha256):
+        written = f"model {name!r} (data {str(data)[:12]})" if name else "a model this file does not name"
+        raise FramesError(f"{out}:{number}: written by {written}, not by {model.name!r} (data {model.data_sha256[:12]}); "
+                          f"resume with the model that wrote it, or write to a new --out")
 
 
 def compact(out: Path, fmt: str) -> int:
@@ -352,7 +444,8 @@ def _outcomes(options: BatchOptions, model_path: str, work: list[tuple[str, str 
         return
     from joblib import Parallel, delayed, parallel_config
 
-    tasks = (delayed(score_chunk)(model_path, root, chunk, options.evidence) for chunk in chunks)
+    parent = os.getpid()
+    tasks = (delayed(score_chunk)(model_path, root, chunk, options.evidence, parent) for chunk in chunks)
     if options.backend == "dask":
         try:
             from dask.distributed import Client
@@ -375,23 +468,27 @@ def run_batch(options: BatchOptions, stream: TextIO | None = None,
     articles finish.
     """
     started = time.perf_counter()
-    if options.jobs < 1:
-        raise FramesError(f"--jobs must be 1 or more, got {options.jobs}")
-    if options.evidence < 0:
-        raise FramesError(f"--evidence must be 0 or more, got {options.evidence}")
+    out = options.out
+    if out is not None:
+        if options.resume and out.exists():
+            if not is_batch_output(out):
+                raise FramesError(f"{out}: is {describe(out)}, not a batch output; --resume continues only a file "
+                                  f"`frames batch` wrote. Give another --out")
+            check_writable(out.parent, out)
+        else:
+            check_target(out, options.force, "a batch output", is_batch_output)
+            errors = errors_path(out)
+            if errors.exists() and not is_batch_output(errors):
+                raise FramesError(f"{errors}: is {describe(errors)}, not a batch errors file; move it or give another --out")
     model = load_model(options.model)
     model_path = str(model.path)
     _MODELS[model_path] = model  # in-process work (--jobs 1) uses this one
     if options.jobs == 1 and options.backend is None:
         keep_freed_memory()
     paths, problems = find_articles(options.root, options.pattern, options.recursive)
-    out = options.out
     done: dict[str, str] = {}
-    if out is not None:
-        if out.exists() and not (options.resume or options.force):
-            raise FramesError(f"{out}: already exists; add --resume to continue it or --force to replace it")
-        if options.resume and out.exists():
-            done = read_done(out, options.format, model.frames)
+    if options.resume and out is not None and out.exists():
+        done = read_done(out, options.format, model.frames, model.identity)
     work = [(p, done.get(p)) for p in paths]
     skipped: list[Skipped] = []
     errors = errors_path(out) if out is not None else None

@@ -212,7 +212,7 @@ def batch(
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="csv or jsonl (default: from --out's extension)."),
     pattern: str = typer.Option("*.txt", "--glob", "-g", help="File-name pattern of the articles."),
     recursive: bool = typer.Option(True, "--recursive/--no-recursive", help="Look in subfolders too."),
-    jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes."),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted --out: skip articles already in it."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first file that cannot be scored (exit 1)."),
     force: bool = typer.Option(False, "--force", help="Replace an existing --out instead of refusing."),
@@ -244,17 +244,7 @@ def batch(
     """
     from frames.batch import BatchOptions, output_format, run_batch
 
-    if resume and out is None:
-        raise FramesError("--resume needs --out: there is nothing to resume on standard output")
-    if resume and force:
-        raise FramesError("--resume and --force clash: continue the output, or replace it, not both")
-    if scheduler and backend != "dask":
-        raise FramesError("--scheduler is for --backend dask")
-    if jobs < 1:
-        raise FramesError(f"--jobs must be 1 or more, got {jobs}")
     fmt = output_format(out, fmt)
-    if evidence and fmt == "csv":
-        raise FramesError("--evidence is for JSONL output; CSV rows hold the profile only")
     options = BatchOptions(root=folder, out=out, format=fmt, pattern=pattern, recursive=recursive, jobs=jobs,
                            resume=resume, strict=strict, force=force, evidence=evidence, model=model,
                            backend=backend, scheduler=scheduler)
@@ -513,12 +503,11 @@ def labels_export(
 
     Example: frames labels export --to doccano --out for-doccano.jsonl
     """
-    from frames.interchange import export_labels
-    from frames.labels import load_labels
     from frames.atomic import write_atomic
+    from frames.interchange import check_export_target, export_labels
+    from frames.labels import load_labels
 
-    if out.exists() and not force:
-        raise FramesError(f"{out}: already exists; add --force to replace it")
+    check_export_target(out, tool, force)
     label_set = load_labels(labels)
     write_atomic(out, export_labels(label_set.sentences, label_set.codebook, tool).encode("utf-8"))
     typer.echo(f"wrote {len(label_set.sentences)} sentences to {out}")

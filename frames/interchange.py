@@ -11,6 +11,7 @@ from frames.codebook import Codebook
 from frames.errors import LabelsError
 from frames.labelling import LabelFile
 from frames.labels import LabelledSentence, label_files, normalise, read_label_file
+from frames.outputs import check_target
 
 TOOLS = ("label-studio", "doccano", "prodigy")
 
@@ -207,3 +208,32 @@ def export_labels(sentences: list[LabelledSentence] | tuple[LabelledSentence, ..
                 row["_annotator_id"] = s.annotator
         lines.append(json.dumps(row, ensure_ascii=False))
     return "\n".join(lines) + "\n"
+
+
+def is_export(path: Path, tool: str) -> bool:
+    """Whether ``path`` is a file `labels export --to TOOL` writes: Label Studio's list of tasks,
+    or JSONL rows with doccano's "label" or Prodigy's "answer" (an empty file counts too)."""
+    if not path.is_file():
+        return False
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if not text.strip():
+        return True
+    try:
+        if tool == "label-studio":
+            tasks = json.loads(text)
+            return isinstance(tasks, list) and all(isinstance(t, dict) and "data" in t for t in tasks)
+        row = json.loads(text.splitlines()[0])
+    except json.JSONDecodeError:
+        return False
+    key = "label" if tool == "doccano" else "answer"
+    return isinstance(row, dict) and "text" in row and key in row
+
+
+def check_export_target(out: Path, tool: str, force: bool) -> None:
+    """Refuse an --out that is not writable, or holds anything but an earlier export for ``tool``."""
+    if tool not in TOOLS:
+        raise LabelsError(f"unknown tool {tool!r}; use one of {', '.join(TOOLS)}")
+    check_target(out, force, f"a {tool} export", lambda path: is_export(path, tool))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,14 @@ from frames.profile import ArticleResult, FrameProfile, build_profile, summarise
 from frames.sentences import Sentence, split_sentences
 
 MODEL_ENV = "FRAMES_MODEL"
+
+
+@dataclass(frozen=True)
+class ModelIdentity:
+    """Which model scored something: its folder name and the sha256 of the data it was trained on."""
+
+    name: str
+    data_sha256: str
 
 
 class Model:
@@ -31,6 +40,12 @@ class Model:
             blocks.append(TfidfBlock(spec, list(vocab), idf, weights))
             offset += spec.size
         self._featurizer = Featurizer(blocks)
+
+    @property
+    def identity(self) -> ModelIdentity:
+        """The model's name (its folder's) and training-data hash, stamped on what it scores."""
+        name = self.path.resolve().name if self.path is not None else "<unsaved>"
+        return ModelIdentity(name, str(self.data.training.get("data_sha256", "")))
 
     @property
     def frames(self) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ from frames.errors import ModelError
 from frames.features import ANALYZERS, FeatureSpec
 
 MODEL_FORMAT = 1
+MODEL_KIND = "frames-model"  # the marker that tells a model folder from any other folder
 MODEL_FILE = "model.json"
 VOCABULARY_FILE = "vocabulary.json"
 WEIGHTS_FILE = "weights.npz"
@@ -50,6 +51,7 @@ class ModelData:
 def model_files(data: ModelData) -> dict[str, bytes]:
     """The bytes of each file of a model folder; the same data always gives the same bytes."""
     config = {
+        "kind": MODEL_KIND,
         "format": MODEL_FORMAT,
         "frames": [{"id": i, "name": n} for i, n in zip(data.frame_ids, data.frame_names)],
         "thresholds": [float(t) for t in data.thresholds],
@@ -66,12 +68,34 @@ def model_files(data: ModelData) -> dict[str, bytes]:
     }
 
 
+def is_model_folder(folder: str | Path) -> bool:
+    """Whether ``folder`` is a frames model: its model.json carries the frames marker.
+
+    Models written before the marker existed are recognised by their format, frames and features.
+    """
+    path = Path(folder) / MODEL_FILE
+    if not Path(folder).is_dir() or not path.is_file():
+        return False
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    if not isinstance(config, dict):
+        return False
+    return config.get("kind") == MODEL_KIND or (
+        "kind" not in config and isinstance(config.get("format"), int) and isinstance(config.get("frames"), list)
+        and isinstance(config.get("features"), list))
+
+
 def save_model_folder(data: ModelData, folder: str | Path, extra: dict[str, bytes] | None = None) -> None:
     """Write a whole model folder (plus ``extra`` files) beside ``folder``, then swap it into place.
 
     A crash part-way leaves the old model as it was: nothing is written into ``folder`` itself.
+    Only a model folder is ever replaced; anything else at ``folder`` is refused.
     """
     folder = Path(folder)
+    if (folder.exists() or folder.is_symlink()) and not is_model_folder(folder):
+        raise ModelError(f"{folder}: is not a frames model folder; refusing to replace it")
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", dir=folder.parent))
     try:

@@ -22,7 +22,8 @@ from frames.evaluation import Evaluation, average_precision, label_matrix, score
 from frames.features import FeatureSpec
 from frames.labels import LabelledSentence, LabelSet, load_labels
 from frames.model import default_model_path
-from frames.modelfile import ModelData, save_model_folder
+from frames.modelfile import ModelData, is_model_folder, save_model_folder
+from frames.outputs import check_target
 from frames.versions import ModelInfo, model_info
 
 # Feature sets tried by cross-validation, cheapest to score first.
@@ -133,9 +134,9 @@ def train(labels_dir: str | Path = "labels", out: str | Path = "models/default",
 
 
 def check_out(out: Path, force: bool) -> None:
-    """Refuse to replace an existing model unless forced (called before any work is done)."""
-    if Path(out).exists() and not force:
-        raise FramesError(f"{out}: a model is already there; add --force to replace it, or give another --out")
+    """Refuse, before any work, an --out that is not writable, holds anything but a frames model,
+    or holds a model when ``force`` is not given."""
+    check_target(Path(out), force, "a frames model", is_model_folder, folder=True)
 
 
 def _previous_model(out: Path) -> ModelInfo | None:

@@ -87,10 +87,12 @@ def test_csv_header_once_and_format_from_extension(mixed, tmp_path):
     assert run(mixed, "--out", out, "--no-recursive").exit_code == 0
     with open(out, newline="", encoding="utf-8") as f:
         table = list(csv.reader(f))
-    assert table[0][:4] == ["path", "sha256", "n_sentences", "foreign_interference_score"]
-    assert len(table[0]) == 3 + 3 * 4
+    assert table[0][:6] == ["path", "sha256", "n_sentences", "model", "model_data_sha256", "foreign_interference_score"]
+    assert len(table[0]) == 5 + 3 * 4
     assert [r[0] for r in table[1:]] == ["good.txt", "utf16.txt"]  # ru/ is a subfolder
-    assert all(r[4] in {"true", "false"} for r in table[1:])
+    model = load_model()
+    assert all(r[3:5] == ["default", model.data.training["data_sha256"]] for r in table[1:])
+    assert all(r[6] in {"true", "false"} for r in table[1:])
 
 
 def test_standard_output_is_jsonl(mixed):
@@ -121,22 +123,28 @@ def test_strict_stops_at_the_first_bad_file(mixed, tmp_path):
         (["--out", "x.jsonl", "--resume", "--force"], "clash"),
         (["--scheduler", "tcp://127.0.0.1:1"], "--scheduler is for --backend dask"),
         (["--out", "x.parquet"], "cannot tell the format"),
-        (["--jobs", "0"], "--jobs must be 1 or more"),
+        (["--backend", "nosuch"], "unknown --backend 'nosuch'"),
     ],
 )
-def test_clashing_options_are_rejected(mixed, tmp_path, args, message):
-    os.chdir(tmp_path)
+def test_clashing_options_are_rejected(mixed, tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
     result = run(mixed, *args)
     assert result.exit_code == 1 and message in result.stderr
     assert not (tmp_path / "x.csv").exists() and not (tmp_path / "x.jsonl").exists()
 
 
+def test_jobs_0_is_a_usage_error(mixed):
+    result = run(mixed, "--jobs", "0")
+    assert result.exit_code == 2 and "--jobs" in result.stderr
+
+
 def test_existing_output_is_not_overwritten_without_force(mixed, tmp_path):
     out = tmp_path / "scores.jsonl"
-    out.write_text("precious\n", encoding="utf-8")
+    assert run(mixed, "--out", out).exit_code == 0
+    before = out.read_bytes()
     result = run(mixed, "--out", out)
-    assert result.exit_code == 1 and "already exists" in result.stderr
-    assert out.read_text("utf-8") == "precious\n"
+    assert result.exit_code == 1 and "a batch output is already there; add --force" in result.stderr
+    assert out.read_bytes() == before
     assert run(mixed, "--out", out, "--force").exit_code == 0
     assert len(jsonl(out)) == 3
 

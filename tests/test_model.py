@@ -22,7 +22,8 @@ from conftest import DEFAULT_MODEL, LABELS
 
 def test_model_json_has_exactly_the_expected_fields(tiny_model):
     config = json.loads((tiny_model / "model.json").read_text("utf-8"))
-    assert list(config) == ["format", "frames", "thresholds", "features", "aggregation", "training"]
+    assert list(config) == ["kind", "format", "frames", "thresholds", "features", "aggregation", "training"]
+    assert config["kind"] == "frames-model"
     assert config["format"] == 1
     assert config["frames"] == [{"id": "meddling", "name": "Meddling"}, {"id": "trade", "name": "Trade ties"}]
     assert config["aggregation"] == "max"
