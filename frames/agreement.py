@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -95,7 +95,7 @@ def settle(sentences: list[LabelledSentence] | tuple[LabelledSentence, ...]) -> 
         n_ties += sum(1 for v in votes.values() if 2 * v == len(labels))
         kept = tuple(f for f, v in votes.items() if 2 * v > len(labels))
         first = rows[0]
-        out.append(LabelledSentence(first.text, kept, first.source, first.file, first.line, None, True))
+        out.append(replace(first, frames=kept, annotator=None, settled=True))
     return out, Settled(n_multi, n_ties, n_settled)
 
 

@@ -55,8 +55,9 @@ def classify(
 ) -> None:
     """Score an article: each frame's article score, presence, share of sentences, and evidence.
 
-    The article score of a frame is its highest sentence probability; the frame is present
-    when some sentence reaches the frame's threshold.
+    A frame's score is its highest sentence probability (calibrated on real text). Whether the
+    article pushes the frame ("present") is the model's article rule, chosen on labelled real
+    articles; "why" says what the rule saw, e.g. how many sentences are over the threshold.
 
     Example: frames classify article.txt --top 5
     """
@@ -67,16 +68,18 @@ def classify(
     article = read_article(path)
     result = loaded.classify(article.text, top=top, name=article.name)
     if as_json:
-        out = {"article": article.name, "encoding": article.encoding, "model": str(loaded.path)}
+        out = {"article": article.name, "encoding": article.encoding, "model": loaded.describe()}
         out.update(result.to_dict())
         typer.echo(json.dumps(out, ensure_ascii=False, indent=1))
         return
     n = len(result.sentences)
-    typer.echo(f"{article.name}: {n} sentence{'' if n == 1 else 's'}")
+    typer.echo(f"{article.name}: {n} sentence{'' if n == 1 else 's'}; model {loaded.identity.name}, "
+               f"article rule: {loaded.data.article_rule.kind}")
     width = max(len(f.name) for f in result.frames)
-    typer.echo(f"{'frame':<{width}}  score  present  share")
+    typer.echo(f"{'frame':<{width}}  score  present  share  why")
     for f in result.frames:
-        typer.echo(f"{f.name:<{width}}  {f.score:5.2f}  {'yes' if f.present else 'no':<7}  {f.share:5.2f}")
+        why = f.reason.split(": ", 1)[-1]
+        typer.echo(f"{f.name:<{width}}  {f.score:5.2f}  {'yes' if f.present else 'no':<7}  {f.share:5.2f}  {why}")
     for f in result.frames:
         if f.evidence:
             typer.echo(f"\n{f.name}:")
@@ -108,13 +111,27 @@ def train(
     check_out(out, force)
     typer.echo(f"training on {labels} ...", err=True)
     result = run_training(labels, out, force)
-    typer.echo(f"{result.n_sentences} sentences, {result.n_groups} sources, {result.n_folds}-fold grouped CV; "
-               f"chose {result.chosen.features}, C={result.chosen.C:g} (mean AP {result.chosen.mean_ap:.3f})")
+    typer.echo(f"{result.n_sentences} sentences, {result.n_groups} sources, {result.n_folds}-fold grouped CV"
+               f"{'' if result.real is None else ' tuned on real rows'}; chose {result.chosen.features}, "
+               f"C={result.chosen.C:g}, written weight {result.chosen.written_weight:g} "
+               f"(mean AP {result.chosen.mean_ap:.3f}); {result.n_heldout_documents} documents held out")
+    if result.rule is not None:
+        tried = ", ".join(f"{s.kind} {s.macro_f1:.3f}" for s in result.rule.scores)
+        typer.echo(f"article rule: {result.rule.rule.kind}, chosen on {result.rule.n_articles} labelled articles "
+                   f"(cross-validated macro-F1: {tried})")
     if result.settled.n_multi or result.settled.n_settled:
         typer.echo(f"settled {result.settled.n_multi} sentences labelled by several annotators "
                    f"({result.settled.n_ties} tied frames dropped) and used {result.settled.n_settled} settled rows; "
                    f"rule: {result.settled.rule}")
-    _print_scores(result.evaluation.to_dict(), "out-of-fold")
+    _print_scores(result.evaluation.to_dict(), "\nout-of-fold, all rows")
+    if result.real is not None:
+        _print_scores(result.real.to_dict(), "\nout-of-fold, real rows only")
+    if result.heldout is not None:
+        _print_scores(result.heldout.to_dict(), "\nHELD-OUT real test split, sentences")
+    if result.heldout_articles is not None:
+        _print_scores(result.heldout_articles.to_dict(), "\nHELD-OUT real test split, articles", "articles")
+    for level, table in result.reliability.items():
+        typer.echo(f"calibration on the held-out {level}: expected calibration error {table['ece']:.3f}")
     if result.previous is not None:
         _print_change(result.evaluation.to_dict(), result.previous)
     typer.echo(f"model written to {result.out} in {result.seconds:.1f}s")
@@ -159,49 +176,55 @@ def models_command(
 @app.command()
 @user_errors
 def evaluate(
-    labels: Path = typer.Option(..., "--labels", "-l", help="A labelled JSONL file to score."),
+    labels: Optional[Path] = typer.Option(None, "--labels", "-l", help="A labelled JSONL file of sentences to score."),
+    articles: Optional[Path] = typer.Option(None, "--articles", "-a", help="A JSONL file of whole articles labelled "
+                                            "with the frames they push (see labels/articles/), scored at article level."),
     as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
+    skip_bad: bool = typer.Option(False, "--skip-bad", help="Score the good rows even if some are malformed "
+                                  "(default: exit 1 on the first malformed row)."),
     models: Optional[list[Path]] = typer.Option(
         None, "--model", "-m", help="Model folder; give it twice to compare two models (default: the shipped model)."),
 ) -> None:
-    """Score a labelled JSONL file with a model: per-frame precision, recall, F1, support, macro-F1.
+    """Score labelled sentences (--labels) or whole articles (--articles) with a model: per-frame
+    precision, recall, F1, support, macro-F1 over the frames with support, and the false-alarm rate
+    (the share of items with no frame that get one).
 
-    Frames the model does not know are reported and left out. Use sentences the model was not
-    trained on, or the figures flatter it. With two or more --model, each is scored on the same
-    file and the F1 scores are shown side by side; --json then prints {"models": [{"model": DIR, ...}]}.
+    Frames the model does not know are reported and left out. Use text the model was not trained
+    on, or the figures flatter it. With two or more --model, each is scored on the same file and
+    the F1 scores are shown side by side; --json then prints {"models": [{"model": DIR, ...}]}.
 
-    Example: frames evaluate --labels new-labels.jsonl --model models/default --model models/mine
+    Example: frames evaluate --articles labels/articles/real.jsonl --model models/default
     """
-    from frames.evaluation import evaluate_file
+    from frames.evaluation import compare_table, evaluate_article_file, evaluate_file
     from frames.model import load_model
 
+    if (labels is None) == (articles is None):
+        raise FramesError("give --labels FILE (sentences) or --articles FILE (whole articles), one of the two")
+    target = labels or articles
     results = []
     for path in models or [None]:
         model = load_model(path)
-        evaluation, problems = evaluate_file(model, labels)
+        evaluation, problems = (evaluate_file if labels else evaluate_article_file)(model, target)
+        malformed = [p for p in problems if not p.message.startswith("unknown frame")]
+        if malformed and not skip_bad:
+            raise FramesError(f"{malformed[0]}; fix the row, or add --skip-bad to score the good rows only")
         for problem in problems:
             typer.echo(f"warning: {model.path}: {problem}", err=True)
         results.append((str(model.path), evaluation.to_dict()))
+    unit = "sentences" if labels else "articles"
     if len(results) == 1:
         scores = results[0][1]
         if as_json:
             typer.echo(json.dumps(scores, indent=1))
         else:
-            _print_scores(scores, f"{labels}")
+            _print_scores(scores, f"{target}", unit)
         return
     if as_json:
         typer.echo(json.dumps({"models": [{"model": name, **scores} for name, scores in results]}, indent=1))
         return
-    frames_seen = list(dict.fromkeys(fid for _, scores in results for fid in scores["frames"]))
-    width = max(len("macro-F1"), *(len(f) for f in frames_seen))
-    typer.echo(f"{labels}: F1 by model")
-    for i, (name, _) in enumerate(results, 1):
-        typer.echo(f"  [{i}] {name}")
-    typer.echo(f"{'frame':<{width}}  " + "  ".join(f"{f'[{i}]':>6}" for i in range(1, len(results) + 1)))
-    for fid in frames_seen:
-        cells = [f"{scores['frames'][fid]['f1']:6.3f}" if fid in scores["frames"] else f"{'n/a':>6}" for _, scores in results]
-        typer.echo(f"{fid:<{width}}  " + "  ".join(cells))
-    typer.echo(f"{'macro-F1':<{width}}  " + "  ".join(f"{scores['macro_f1']:6.3f}" for _, scores in results))
+    typer.echo(f"{target}: F1 by model")
+    for line in compare_table(results):
+        typer.echo(line)
 
 
 @app.command()
@@ -391,14 +414,18 @@ def label(
     typer.echo(f"\ndone: {session.saved} answers saved to {labels_file}")
 
 
-def _print_scores(scores: dict, title: str) -> None:
+def _print_scores(scores: dict, title: str, unit: str = "sentences") -> None:
     rows = scores["frames"]
     width = max(len("frame"), *(len(fid) for fid in rows))
-    typer.echo(f"{title} ({scores['n']} sentences)")
+    typer.echo(f"{title} ({scores['n']} {unit})")
     typer.echo(f"{'frame':<{width}}  precision  recall     f1  support")
     for fid, s in rows.items():
         typer.echo(f"{fid:<{width}}  {s['precision']:9.3f}  {s['recall']:6.3f}  {s['f1']:5.3f}  {s['support']:7d}")
-    typer.echo(f"{'macro-F1':<{width}}  {'':9}  {'':6}  {scores['macro_f1']:5.3f}")
+    typer.echo(f"{'macro-F1':<{width}}  {'':9}  {'':6}  {scores['macro_f1']:5.3f}"
+               + (f"  (frames without support left out: {', '.join(scores['without_support'])})"
+                  if scores.get("without_support") else ""))
+    if scores.get("false_alarm") is not None:
+        typer.echo(f"false alarms: {scores['false_alarm']:.3f} of {scores['n_none']} {unit} with no frame get one")
 
 
 @labels_app.command("check")

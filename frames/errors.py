@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 class FramesError(Exception):
     """A problem with the user's input, labels or model; the message says what to do."""
@@ -17,3 +19,15 @@ class LabelsError(FramesError):
 
 class ModelError(FramesError):
     """A model folder that is missing, damaged, or of a format this version cannot read."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong at one line of a file (labels, corpus): reported, and the rest goes on."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from frames.codebook import Codebook, load_codebook
-from frames.errors import LabelsError
+from frames.errors import LabelsError, Problem
+from frames.references import CorpusTexts
+
+
+ARTICLES_DIR = "articles"  # labels/articles/*.jsonl: whole articles labelled as a whole
+SAMPLES = ("whole", "random", "uncertain", "targeted", "written", "seed")
+KNOWN_FIELDS = frozenset({"text", "frames", "source", "annotator", "settled", "note", "sample",
+                          "corpus", "doc", "start", "end", "sha"})
+REFERENCE_FIELDS = ("corpus", "doc", "start", "end", "sha")
 
 
 @dataclass(frozen=True)
 class LabelledSentence:
-    """One labelled sentence and where it was read from (file and 1-based line)."""
+    """One labelled sentence and where it was read from (file and 1-based line).
+
+    A reference row's text is read from its corpus; ``corpus`` and ``doc`` then say where.
+    """
 
     text: str
     frames: tuple[str, ...]
@@ -22,18 +34,14 @@ class LabelledSentence:
     line: int = 0
     annotator: str | None = None  # who labelled it, when several people label the same sentences
     settled: bool = False  # a final label that overrides the annotators' (see frames.agreement)
+    sample: str | None = None  # how it was drawn: one of SAMPLES (None: not recorded)
+    corpus: str | None = None  # for a reference row: the registered corpus and document it points into
+    doc: str | None = None
 
-
-@dataclass(frozen=True)
-class Problem:
-    """Something wrong at one line of a labels file."""
-
-    file: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+    @property
+    def real(self) -> bool:
+        """Whether the sentence is real text from a corpus (not written by the team)."""
+        return self.corpus is not None
 
 
 @dataclass(frozen=True)
@@ -50,30 +58,41 @@ def normalise(text: str) -> str:
 
 
 def label_files(labels_dir: str | Path) -> list[Path]:
-    """Every *.jsonl file under a labels folder, in a stable order."""
+    """Every sentence-label *.jsonl file under a labels folder, in a stable order (article labels aside)."""
     root = Path(labels_dir)
-    return sorted(p for p in root.rglob("*.jsonl") if p.is_file())
+    return sorted(p for p in root.rglob("*.jsonl") if p.is_file() and ARTICLES_DIR not in p.relative_to(root).parts[:-1])
 
 
-def read_label_file(path: str | Path, frames: tuple[str, ...] | None = None) -> tuple[list[LabelledSentence], list[Problem]]:
+def _lines(path: Path) -> tuple[list[str], list[Problem]]:
+    try:
+        return path.read_text(encoding="utf-8-sig").splitlines(), []
+    except UnicodeDecodeError as exc:
+        return [], [Problem(str(path), 1, f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8")]
+    except OSError as exc:
+        return [], [Problem(str(path), 0, f"cannot be read ({exc.strerror or exc})")]
+
+
+def read_label_file(path: str | Path, frames: tuple[str, ...] | None = None,
+                    texts: CorpusTexts | None = None) -> tuple[list[LabelledSentence], list[Problem]]:
     """Parse one JSONL labels file into sentences and the problems found on the way.
 
     With ``frames`` given, a frame outside it is a problem and the line is kept without it.
+    Reference rows are resolved through ``texts`` (default: the registry nearest the file).
     """
     path = Path(path)
     name = str(path)
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except UnicodeDecodeError as exc:
-        return [], [Problem(name, 1, f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8")]
-    except OSError as exc:
-        return [], [Problem(name, 0, f"cannot be read ({exc.strerror or exc})")]
+    lines, problems = _lines(path)
     sentences: list[LabelledSentence] = []
-    problems: list[Problem] = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         row, message = _parse_row(line)
+        if not message and "corpus" in row:
+            texts = texts if texts is not None else CorpusTexts.near(path.parent)
+            try:
+                row["text"] = texts.span(row["corpus"], row["doc"], row["start"], row["end"], row["sha"])
+            except LabelsError as exc:
+                message = str(exc)
         if message:
             problems.append(Problem(name, number, message))
             continue
@@ -83,33 +102,75 @@ def read_label_file(path: str | Path, frames: tuple[str, ...] | None = None) -> 
             for frame in unknown:
                 problems.append(Problem(name, number, f"unknown frame {frame!r}; the codebook has {', '.join(frames)}"))
             labels = tuple(f for f in labels if f in frames)
-        sentences.append(LabelledSentence(row["text"], labels, row["source"], name, number,
-                                          row.get("annotator"), row.get("settled") is True))
+        sentences.append(LabelledSentence(row["text"], labels, row.get("source") or row.get("doc"), name, number,
+                                          row.get("annotator"), row.get("settled") is True, row.get("sample"),
+                                          row.get("corpus"), row.get("doc")))
     return sentences, problems
 
 
-def _parse_row(line: str) -> tuple[dict, str]:
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
+    keys = [k for k, _ in pairs]
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    if repeated:
+        raise ValueError(f"the key {repeated[0]!r} appears twice in one row")
+    return dict(pairs)
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def parse_json_row(line: str) -> tuple[object, str]:
+    """A JSON line as a value, or a message: malformed JSON, a key given twice, or NaN/Infinity."""
     try:
-        row = json.loads(line)
+        return json.loads(line, object_pairs_hook=_no_duplicate_keys, parse_constant=_reject_constant), ""
     except json.JSONDecodeError as exc:
-        return {}, f"malformed JSON ({exc.msg} at column {exc.colno})"
+        return None, f"malformed JSON ({exc.msg} at column {exc.colno})"
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def _parse_row(line: str) -> tuple[dict, str]:
+    row, message = parse_json_row(line)
+    if message:
+        return {}, message
     if not isinstance(row, dict):
         return {}, "expected a JSON object like {\"text\": ..., \"frames\": [...], \"source\": ...}"
-    text = row.get("text")
-    if not isinstance(text, str) or not text.strip():
-        return {}, "missing or empty \"text\""
+    unknown = sorted(set(row) - KNOWN_FIELDS)
+    if unknown:
+        return {}, f"unknown field {unknown[0]!r}; label rows may have {', '.join(sorted(KNOWN_FIELDS))}"
+    is_reference = "corpus" in row
+    if is_reference:
+        missing = [k for k in REFERENCE_FIELDS if k not in row]
+        if missing:
+            return {}, f"a reference row needs {', '.join(REFERENCE_FIELDS)}; missing {', '.join(missing)}"
+        if "text" in row:
+            return {}, "a reference row carries no \"text\": its text is read from the corpus"
+        if not all(isinstance(row[k], str) and row[k].strip() for k in ("corpus", "doc", "sha")):
+            return {}, "\"corpus\", \"doc\" and \"sha\" must be non-empty strings"
+        if not all(isinstance(row[k], int) and not isinstance(row[k], bool) for k in ("start", "end")):
+            return {}, "\"start\" and \"end\" must be whole numbers (character offsets)"
+    else:
+        text = row.get("text")
+        if not isinstance(text, str) or not text.strip():
+            kind = "wrong type" if "text" in row and not isinstance(text, str) else "missing or empty"
+            return {}, f"{kind} \"text\" (a string), or a reference with corpus, doc, start, end, sha"
     frames = row.get("frames")
     if not isinstance(frames, list) or not all(isinstance(f, str) for f in frames):
         return {}, "\"frames\" must be a list of frame ids ([] for no frame)"
     if len(set(frames)) != len(frames):
         return {}, "a frame is listed twice in \"frames\""
     source = row.get("source")
-    if not isinstance(source, str) or not source.strip():
+    if not is_reference and (not isinstance(source, str) or not source.strip()):
         return {}, "missing or empty \"source\" (the article or batch the sentence comes from)"
+    if source is not None and not (isinstance(source, str) and source.strip()):
+        return {}, "\"source\" must be a non-empty string when given"
     if "annotator" in row and not (isinstance(row["annotator"], str) and row["annotator"].strip()):
         return {}, "\"annotator\" must be a non-empty string when given"
     if "settled" in row and not isinstance(row["settled"], bool):
         return {}, "\"settled\" must be true or false when given"
+    if "sample" in row and row["sample"] not in SAMPLES:
+        return {}, f"\"sample\" must be one of {', '.join(SAMPLES)}"
     return row, ""
 
 
@@ -121,11 +182,15 @@ def check_labels(labels_dir: str | Path) -> list[Problem]:
         return [Problem(str(labels_dir), 0, "no *.jsonl label files here")]
     problems: list[Problem] = []
     sentences: list[LabelledSentence] = []
+    texts = CorpusTexts.near(labels_dir)
     for path in files:
-        found, bad = read_label_file(path, codebook.ids)
+        found, bad = read_label_file(path, codebook.ids, texts)
         sentences.extend(found)
         problems.extend(bad)
     problems.extend(_conflicts(sentences))
+    for path in article_label_files(labels_dir):
+        problems.extend(read_article_labels(path, codebook.ids, texts)[1])
+    problems.extend(check_test_split(labels_dir))
     return problems
 
 
@@ -157,6 +222,127 @@ def load_labels(labels_dir: str | Path) -> LabelSet:
         raise LabelsError(f"{shown}{more}; run `frames labels check` and fix the labels first")
     codebook = load_codebook(labels_dir)
     sentences: list[LabelledSentence] = []
+    texts = CorpusTexts.near(labels_dir)
     for path in label_files(labels_dir):
-        sentences.extend(read_label_file(path, codebook.ids)[0])
+        sentences.extend(read_label_file(path, codebook.ids, texts)[0])
     return LabelSet(codebook, tuple(sentences))
+
+
+@dataclass(frozen=True)
+class LabelledArticle:
+    """A whole article labelled with the frames it pushes, judged on its whole text."""
+
+    text: str
+    frames: tuple[str, ...]
+    source: str  # the document id (for a corpus reference) or the name given inline
+    file: str = ""
+    line: int = 0
+    corpus: str | None = None
+    annotator: str | None = None
+
+
+ARTICLE_FIELDS = frozenset({"text", "frames", "source", "corpus", "doc", "sha", "annotator", "note"})
+
+
+def article_label_files(labels_dir: str | Path) -> list[Path]:
+    """Every article-label file: *.jsonl under the labels folder's articles/ folder."""
+    folder = Path(labels_dir) / ARTICLES_DIR
+    return sorted(p for p in folder.rglob("*.jsonl") if p.is_file()) if folder.is_dir() else []
+
+
+def read_article_labels(path: str | Path, frames: tuple[str, ...] | None = None,
+                        texts: CorpusTexts | None = None) -> tuple[list[LabelledArticle], list[Problem]]:
+    """Parse an article-label file: rows {"corpus", "doc", "sha", "frames"} pointing at a whole
+    document (sha: the short hash of its text), or {"text", "frames", "source"} inline."""
+    path = Path(path)
+    lines, problems = _lines(path)
+    articles: list[LabelledArticle] = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        row, message = parse_json_row(line)
+        if not message:
+            message = _article_row_problem(row)
+        if not message and "corpus" in row:
+            texts = texts if texts is not None else CorpusTexts.near(path.parent)
+            try:
+                text = texts.document(row["corpus"], row["doc"])
+                texts.span(row["corpus"], row["doc"], 0, len(text), row["sha"])  # checks the hash
+                row["text"] = text
+            except LabelsError as exc:
+                message = str(exc)
+        if message:
+            problems.append(Problem(str(path), number, message))
+            continue
+        labels = tuple(row["frames"])
+        if frames is not None:
+            for frame in [f for f in labels if f not in frames]:
+                problems.append(Problem(str(path), number, f"unknown frame {frame!r}; the codebook has {', '.join(frames)}"))
+            labels = tuple(f for f in labels if f in frames)
+        articles.append(LabelledArticle(row["text"], labels, row.get("doc") or row["source"], str(path), number,
+                                        row.get("corpus"), row.get("annotator")))
+    return articles, problems
+
+
+def _article_row_problem(row: object) -> str:
+    if not isinstance(row, dict):
+        return 'expected a JSON object like {"corpus": ..., "doc": ..., "sha": ..., "frames": [...]}'
+    unknown = sorted(set(row) - ARTICLE_FIELDS)
+    if unknown:
+        return f"unknown field {unknown[0]!r}; article rows may have {', '.join(sorted(ARTICLE_FIELDS))}"
+    if "corpus" in row:
+        if not all(isinstance(row.get(k), str) and row[k].strip() for k in ("corpus", "doc", "sha")):
+            return 'an article reference needs "corpus", "doc" and "sha" (the short hash of the whole text)'
+    elif not (isinstance(row.get("text"), str) and row["text"].strip() and isinstance(row.get("source"), str)):
+        return 'an article row needs "text" and "source", or a reference: "corpus", "doc", "sha"'
+    frames = row.get("frames")
+    if not isinstance(frames, list) or not all(isinstance(f, str) for f in frames) or len(set(frames)) != len(frames):
+        return '"frames" must be a list of distinct frame ids ([] for none)'
+    return ""
+
+
+def load_articles(labels_dir: str | Path) -> tuple[LabelledArticle, ...]:
+    """Every labelled article of a labels folder; any problem stops it (run `frames labels check`)."""
+    codebook = load_codebook(labels_dir)
+    texts = CorpusTexts.near(labels_dir)
+    articles: list[LabelledArticle] = []
+    for path in article_label_files(labels_dir):
+        found, problems = read_article_labels(path, codebook.ids, texts)
+        if problems:
+            raise LabelsError(f"{problems[0]}; run `frames labels check` and fix the labels first")
+        articles.extend(found)
+    return tuple(articles)
+
+
+TEST_SPLIT_FILE = "test-split.json"
+TEST_SPLIT_FORMAT = "frames-test-split/1"
+
+
+def test_split_rule(seed: int, share: float, doc: str) -> bool:
+    """Whether a document falls in the held-out split: a seeded hash of its id, under ``share``."""
+    digest = hashlib.sha256(f"{seed}:{doc}".encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < share
+
+
+def load_test_split(labels_dir: str | Path) -> frozenset[str]:
+    """The documents of the frozen held-out real test split (empty when the folder has none)."""
+    path = Path(labels_dir) / TEST_SPLIT_FILE
+    if not path.is_file():
+        return frozenset()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise LabelsError(f"{path}: not readable JSON ({exc})") from None
+    if (not isinstance(data, dict) or data.get("format") != TEST_SPLIT_FORMAT
+            or not isinstance(data.get("documents"), list) or not all(isinstance(d, str) for d in data["documents"])):
+        raise LabelsError(f'{path}: expected {{"format": "{TEST_SPLIT_FORMAT}", "documents": [ids]}}')
+    return frozenset(data["documents"])
+
+
+def check_test_split(labels_dir: str | Path) -> list[Problem]:
+    """A test split that cannot be read is a problem of the labels folder."""
+    try:
+        load_test_split(labels_dir)
+    except LabelsError as exc:
+        return [Problem(str(Path(labels_dir) / TEST_SPLIT_FILE), 0, str(exc).split(": ", 1)[-1])]
+    return []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -13,6 +14,9 @@ from frames.features import Featurizer, TfidfBlock
 from frames.modelfile import ModelData, read_model
 from frames.profile import ArticleResult, FrameProfile, build_profile, summarise
 from frames.sentences import Sentence, split_sentences
+
+if TYPE_CHECKING:  # explanations are imported only when asked for
+    from frames.explain import SentenceExplanation
 
 MODEL_ENV = "FRAMES_MODEL"
 
@@ -47,6 +51,11 @@ class Model:
         name = self.path.resolve().name if self.path is not None else "<unsaved>"
         return ModelIdentity(name, str(self.data.training.get("data_sha256", "")))
 
+    def describe(self) -> dict:
+        """The model's identity for output: path, name, training-data hash, trained date."""
+        return {"path": str(self.path) if self.path is not None else None, "name": self.identity.name,
+                "data_sha256": self.identity.data_sha256, "trained_at": _trained_at(self.path)}
+
     @property
     def frames(self) -> tuple[str, ...]:
         """The frame ids, in the order of every score column."""
@@ -62,14 +71,21 @@ class Model:
         """Per-frame decision thresholds on the sentence probability."""
         return self.data.thresholds
 
-    def predict_proba(self, sentences: list[str]) -> np.ndarray:
-        """Probability of each frame for each sentence, shape (n, len(frames))."""
-        sentences = list(sentences)
+    def decision_function(self, sentences: list[str]) -> np.ndarray:
+        """The linear model's logit of each frame for each sentence, before calibration."""
+        sentences = _sentence_list(sentences)
         logits = np.tile(self.data.intercept, (len(sentences), 1))
         # Chunks keep the per-term arrays small enough to stay in cache.
         for start in range(0, len(sentences), self.CHUNK):
             chunk = sentences[start:start + self.CHUNK]
             logits[start:start + len(chunk)] += self._featurizer.logits(chunk)
+        return logits
+
+    def predict_proba(self, sentences: list[str]) -> np.ndarray:
+        """Calibrated probability of each frame for each sentence, shape (n, len(frames))."""
+        logits = self.decision_function(sentences)
+        if self.data.calibration is not None:
+            logits = logits * self.data.calibration[:, 0] + self.data.calibration[:, 1]
         # exp(-logaddexp(0, -x)) is the logistic function without overflow for large |x|.
         return np.exp(-np.logaddexp(0.0, -logits))
 
@@ -78,8 +94,23 @@ class Model:
         carried = self.predict_proba(sentences) >= self.thresholds
         return [[f for f, on in zip(self.frames, row) if on] for row in carried]
 
+    @property
+    def featurizer(self) -> Featurizer:
+        """The TF-IDF featurizer that scores sentences; explanations read the terms it finds."""
+        return self._featurizer
+
+    def explain(self, sentence: str, frame: str | None = None, top: int | None = 10) -> SentenceExplanation:
+        """Each frame's logit for one sentence, split exactly into intercept + one part per n-gram."""
+        from frames.explain import explain_sentences
+
+        return explain_sentences(self, [sentence], frame, top)[0]
+
     def classify(self, text: str, top: int = 3, name: str = "<text>") -> ArticleResult:
         """Split an article into sentences, score them, and build its frame profile."""
+        if isinstance(text, (bytes, bytearray)):
+            raise TypeError("bytes given, str expected; decode first or use read_article")
+        if not isinstance(text, str):
+            raise TypeError(f"classify expects the article's text as a str, got {type(text).__name__}")
         sentences = split_sentences(text)
         if not sentences:
             raise ArticleError(f"{name}: no sentences found (only numbers, symbols or blank lines)")
@@ -87,12 +118,13 @@ class Model:
 
     def profiles(self, articles: list[list[Sentence]], top: int = 3) -> list[ArticleResult]:
         """Frame profiles and sentence scores of already split, non-empty articles, scored in one pass."""
-        return [build_profile(sentences, probabilities, self.frames, self.frame_names, self.thresholds, top)
+        return [build_profile(sentences, probabilities, self.frames, self.frame_names, self.thresholds,
+                              self.data.article_rule, top)
                 for sentences, probabilities in self._score_articles(articles, top)]
 
     def summaries(self, articles: list[list[Sentence]]) -> list[tuple[FrameProfile, ...]]:
         """Only the article-level frame profiles (no evidence, no sentence scores): cheaper for batches."""
-        return [summarise(probabilities, self.frames, self.frame_names, self.thresholds, 0)
+        return [summarise(probabilities, self.frames, self.frame_names, self.thresholds, self.data.article_rule, 0)
                 for _, probabilities in self._score_articles(articles, 0)]
 
     def _score_articles(self, articles: list[list[Sentence]], top: int) -> list[tuple[list[Sentence], np.ndarray]]:
@@ -101,6 +133,27 @@ class Model:
         probabilities = self.predict_proba([s.text for sentences in articles for s in sentences])
         bounds = np.cumsum([0] + [len(sentences) for sentences in articles])
         return [(sentences, probabilities[a:b]) for sentences, a, b in zip(articles, bounds[:-1], bounds[1:])]
+
+
+def _trained_at(folder: Path | None) -> str | None:
+    """The date in a model folder's metrics.json, if it has one."""
+    import json
+
+    try:
+        return json.loads((folder / "metrics.json").read_text(encoding="utf-8")).get("trained_at")
+    except (TypeError, OSError, ValueError, AttributeError):
+        return None
+
+
+def _sentence_list(sentences: list[str]) -> list[str]:
+    """The sentences as a list of str; a bare string or a non-str item is a TypeError, not scored."""
+    if isinstance(sentences, (str, bytes)):
+        raise TypeError("expected a list of sentences, got a single string; wrap it: [sentence]")
+    sentences = list(sentences)
+    for i, sentence in enumerate(sentences):
+        if not isinstance(sentence, str):
+            raise TypeError(f"sentence {i} is {type(sentence).__name__}, expected str")
+    return sentences
 
 
 def default_model_path() -> Path:

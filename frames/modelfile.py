@@ -20,14 +20,14 @@ import numpy as np
 
 from frames.errors import ModelError
 from frames.features import ANALYZERS, FeatureSpec
+from frames.verdict import KINDS, ArticleRule, check_rule, legacy_rule
 
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2  # 2: calibration and the article rule; format 1 models are still read
 MODEL_KIND = "frames-model"  # the marker that tells a model folder from any other folder
 MODEL_FILE = "model.json"
 VOCABULARY_FILE = "vocabulary.json"
 WEIGHTS_FILE = "weights.npz"
 MODEL_FILES = (MODEL_FILE, VOCABULARY_FILE, WEIGHTS_FILE)
-AGGREGATIONS = ("max",)
 # A fixed timestamp inside the .npz so that the same weights give the same bytes.
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -44,8 +44,14 @@ class ModelData:
     idfs: tuple[np.ndarray, ...]
     coef: np.ndarray  # (n_frames, n_features)
     intercept: np.ndarray  # (n_frames,)
-    aggregation: str = "max"
+    rule: ArticleRule | None = None  # the article verdict; None: one sentence over threshold (format 1)
+    calibration: np.ndarray | None = None  # (n_frames, 2): probability = sigmoid(a * logit + b); None: a=1, b=0
     training: dict = field(default_factory=dict)
+
+    @property
+    def article_rule(self) -> ArticleRule:
+        """The article verdict rule (the legacy one-sentence rule for models without one)."""
+        return self.rule if self.rule is not None else legacy_rule(len(self.frame_ids))
 
 
 def model_files(data: ModelData) -> dict[str, bytes]:
@@ -56,7 +62,8 @@ def model_files(data: ModelData) -> dict[str, bytes]:
         "frames": [{"id": i, "name": n} for i, n in zip(data.frame_ids, data.frame_names)],
         "thresholds": [float(t) for t in data.thresholds],
         "features": [spec.to_json() for spec in data.features],
-        "aggregation": data.aggregation,
+        "calibration": [[float(a), float(b)] for a, b in _calibration(data)],
+        "article_rule": data.article_rule.to_json(),
         "training": data.training,
     }
     arrays = {f"idf_{i}": idf for i, idf in enumerate(data.idfs)}
@@ -117,6 +124,12 @@ def save_model_folder(data: ModelData, folder: str | Path, extra: dict[str, byte
         raise
 
 
+def _calibration(data: ModelData) -> np.ndarray:
+    if data.calibration is not None:
+        return data.calibration
+    return np.column_stack([np.ones(len(data.frame_ids)), np.zeros(len(data.frame_ids))])
+
+
 def _json_bytes(value: object, indent: int | None = 1) -> bytes:
     return (json.dumps(value, ensure_ascii=False, indent=indent, sort_keys=False) + "\n").encode("utf-8")
 
@@ -148,13 +161,16 @@ def read_model(folder: str | Path) -> ModelData:
     if config["format"] > MODEL_FORMAT:
         raise ModelError(f"{folder / MODEL_FILE}: model format {config['format']} is newer than this frames "
                          f"reads ({MODEL_FORMAT}); upgrade frames")
-    if config["format"] != MODEL_FORMAT:
+    if config["format"] not in (1, MODEL_FORMAT):
         raise ModelError(f"{folder / MODEL_FILE}: unsupported model format {config['format']}")
-    frames, thresholds, features, aggregation = _check_config(config, folder / MODEL_FILE)
+    frames, thresholds, features, rule, calibration = _check_config(config, folder / MODEL_FILE)
     vocab = _read_json(folder / VOCABULARY_FILE)
     if (not isinstance(vocab, list) or len(vocab) != len(features)
             or not all(isinstance(v, list) and all(isinstance(t, str) for t in v) for v in vocab)):
         raise ModelError(f"{folder / VOCABULARY_FILE}: expected one list of terms per feature block ({len(features)})")
+    for i, terms in enumerate(vocab):
+        if len(set(terms)) != len(terms):
+            raise ModelError(f"{folder / VOCABULARY_FILE}: feature block {i} lists a term twice; retrain the model")
     features = tuple(FeatureSpec(f.analyzer, f.ngram_min, f.ngram_max, len(v)) for f, v in zip(features, vocab))
     arrays = _read_npz(folder / WEIGHTS_FILE, len(features))
     n_features = sum(f.size for f in features)
@@ -173,7 +189,8 @@ def read_model(folder: str | Path) -> ModelData:
         idfs=tuple(arrays[f"idf_{i}"] for i in range(len(features))),
         coef=arrays["coef"],
         intercept=arrays["intercept"],
-        aggregation=aggregation,
+        rule=rule,
+        calibration=calibration,
         training=config.get("training") or {},
     )
 
@@ -185,12 +202,16 @@ def _read_json(path: Path) -> object:
         raise ModelError(f"{path}: damaged, not readable JSON ({exc}); retrain the model") from None
 
 
-def _check_config(config: dict, path: Path) -> tuple[list[dict], list[float], list[FeatureSpec], str]:
+def _check_config(config: dict, path: Path):
+    """frames, thresholds, features, article rule and calibration from model.json, all checked."""
     frames = config.get("frames")
     if (not isinstance(frames, list) or not frames
             or not all(isinstance(f, dict) and isinstance(f.get("id"), str) and isinstance(f.get("name"), str)
                        for f in frames)):
         raise ModelError(f"{path}: \"frames\" must be a non-empty list of {{\"id\", \"name\"}}")
+    ids = [f["id"] for f in frames]
+    if len(set(ids)) != len(ids):
+        raise ModelError(f"{path}: frame id {next(i for i in ids if ids.count(i) > 1)!r} appears twice")
     thresholds = config.get("thresholds")
     if (not isinstance(thresholds, list) or len(thresholds) != len(frames)
             or not all(isinstance(t, (int, float)) and 0.0 <= t <= 1.0 for t in thresholds)):
@@ -205,10 +226,20 @@ def _check_config(config: dict, path: Path) -> tuple[list[dict], list[float], li
                 or len(rng) != 2 or not all(isinstance(n, int) and n >= 1 for n in rng) or rng[0] > rng[1]):
             raise ModelError(f"{path}: a feature block is not one this frames can compute: {spec!r}")
         features.append(FeatureSpec(spec["analyzer"], rng[0], rng[1]))
-    aggregation = config.get("aggregation")
-    if aggregation not in AGGREGATIONS:
-        raise ModelError(f"{path}: unknown article aggregation {aggregation!r}")
-    return frames, thresholds, features, aggregation
+    if config["format"] == 1:
+        if config.get("aggregation") != "max":
+            raise ModelError(f"{path}: unknown article aggregation {config.get('aggregation')!r}")
+        return frames, thresholds, features, None, None
+    rule = check_rule(config.get("article_rule"), len(frames))
+    if rule is None:
+        raise ModelError(f"{path}: \"article_rule\" is not a verdict rule this frames knows "
+                         f"(kinds: {', '.join(KINDS)}, one cut per frame)")
+    calibration = config.get("calibration")
+    if (not isinstance(calibration, list) or len(calibration) != len(frames)
+            or not all(isinstance(r, list) and len(r) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                                  and np.isfinite(v) for v in r) for r in calibration)):
+        raise ModelError(f"{path}: \"calibration\" must hold one finite [a, b] pair per frame")
+    return frames, thresholds, features, rule, np.asarray(calibration, dtype=np.float64)
 
 
 def _read_npz(path: Path, n_blocks: int) -> dict[str, np.ndarray]:

@@ -8,8 +8,9 @@ from itertools import compress
 import numpy as np
 
 from frames.sentences import Sentence
+from frames.verdict import ArticleRule, decide, reason, statistics
 
-JSON_SCHEMA_VERSION = 1
+JSON_SCHEMA_VERSION = 2  # 2: the article rule's verdict, with n_over and reason per frame
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,13 @@ class ScoredSentence:
 class FrameProfile:
     """One frame in one article.
 
-    score: the article-level score in [0, 1] (the highest sentence probability);
-    present: whether score reaches the frame's threshold, i.e. some sentence carries the frame;
-    share: the fraction of the article's sentences that carry it;
-    evidence: indexes of the top sentences that carry it, strongest first.
+    score: the highest sentence probability in the article, in [0, 1];
+    present: the article verdict: whether the model's article rule says the article pushes the frame;
+    share: the fraction of the article's sentences that carry it (over the sentence threshold);
+    threshold: the sentence threshold;
+    evidence: indexes of the top sentences that carry it, strongest first;
+    n_over: how many sentences carry it;
+    reason: what the article rule saw, in words.
     """
 
     id: str
@@ -41,6 +45,8 @@ class FrameProfile:
     share: float
     threshold: float
     evidence: tuple[int, ...]
+    n_over: int = 0
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,7 @@ class ArticleResult:
             "n_sentences": len(self.sentences),
             "frames": [
                 {"id": f.id, "name": f.name, "score": f.score, "present": f.present, "share": f.share,
-                 "threshold": f.threshold, "evidence": list(f.evidence)}
+                 "threshold": f.threshold, "n_over": f.n_over, "reason": f.reason, "evidence": list(f.evidence)}
                 for f in self.frames
             ],
             "sentences": [
@@ -69,7 +75,7 @@ class ArticleResult:
 
 
 def build_profile(sentences: list[Sentence], probabilities: np.ndarray, frame_ids: tuple[str, ...],
-                  frame_names: tuple[str, ...], thresholds: np.ndarray, top: int = 3) -> ArticleResult:
+                  frame_names: tuple[str, ...], thresholds: np.ndarray, rule: ArticleRule, top: int = 3) -> ArticleResult:
     """An article's profile and every sentence's scores, from probabilities (n_sentences, n_frames)."""
     carried = probabilities >= thresholds
     scores, flags = probabilities.tolist(), carried.tolist()  # Python floats and bools, in one step each
@@ -77,18 +83,19 @@ def build_profile(sentences: list[Sentence], probabilities: np.ndarray, frame_id
         ScoredSentence(i, s.text, s.start, s.end, tuple(scores[i]), tuple(compress(frame_ids, flags[i])))
         for i, s in enumerate(sentences)
     )
-    return ArticleResult(summarise(probabilities, frame_ids, frame_names, thresholds, top), scored)
+    return ArticleResult(summarise(probabilities, frame_ids, frame_names, thresholds, rule, top), scored)
 
 
 def summarise(probabilities: np.ndarray, frame_ids: tuple[str, ...], frame_names: tuple[str, ...],
-              thresholds: np.ndarray, top: int = 3) -> tuple[FrameProfile, ...]:
+              thresholds: np.ndarray, rule: ArticleRule, top: int = 3) -> tuple[FrameProfile, ...]:
     """Aggregate one article's sentence probabilities (n_sentences, n_frames) into frame profiles.
 
-    The article score is the maximum sentence probability: a frame is pushed by the sentences
-    that make its claim, and most sentences of any article carry no frame, so averaging over the
-    article would dilute a clear claim by the article's length (see the README's article check).
+    The verdict comes from the model's article rule (frames.verdict), chosen on labelled real
+    articles; the evidence is the sentences over the sentence threshold, strongest first.
     """
     carried = probabilities >= thresholds
+    stats = statistics(probabilities, thresholds)
+    present = decide(rule, stats)
     profiles = []
     for j, (fid, name) in enumerate(zip(frame_ids, frame_names)):
         column = probabilities[:, j]
@@ -96,7 +103,8 @@ def summarise(probabilities: np.ndarray, frame_ids: tuple[str, ...], frame_names
         order = np.argsort(-column, kind="stable")
         n_carried = int(carried[:, j].sum())
         profiles.append(FrameProfile(
-            id=fid, name=name, score=float(column.max()), present=n_carried > 0, share=n_carried / len(column),
+            id=fid, name=name, score=float(column.max()), present=bool(present[j]), share=n_carried / len(column),
             threshold=float(thresholds[j]), evidence=tuple(order[carried[order, j]][:top].tolist()),
+            n_over=n_carried, reason=reason(rule, stats[j], rule.cuts[j], bool(present[j])),
         ))
     return tuple(profiles)

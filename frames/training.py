@@ -10,7 +10,7 @@ import hashlib
 import json
 import platform
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -18,11 +18,13 @@ import numpy as np
 from frames import __version__
 from frames.agreement import Settled, settle
 from frames.errors import FramesError, LabelsError
-from frames.evaluation import Evaluation, average_precision, label_matrix, score_frames
+from frames.evaluation import Evaluation, average_precision, evaluate_articles, label_matrix, reliability, score_frames
 from frames.features import FeatureSpec
-from frames.labels import LabelledSentence, LabelSet, load_labels
-from frames.model import default_model_path
+from frames.labels import LabelledArticle, LabelledSentence, LabelSet, load_articles, load_labels, load_test_split
+from frames.model import Model, default_model_path
 from frames.modelfile import ModelData, is_model_folder, save_model_folder
+from frames.rule_choice import RuleChoice, article_folds, choose_rule
+from frames.sentences import split_sentences
 from frames.outputs import check_target
 from frames.versions import ModelInfo, model_info
 
@@ -33,8 +35,12 @@ FEATURE_SETS: dict[str, tuple[FeatureSpec, ...]] = {
     "word 1-2 + char_wb 2-5": (FeatureSpec("word", 1, 2), FeatureSpec("char_wb", 2, 5)),
 }
 C_GRID = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+# The weight of sentences the team wrote (sample "written"), against 1 for real text; 0 leaves
+# them out. Cross-validation on real rows chooses it: written text helps only if real text says so.
+WRITTEN_WEIGHTS = (1.0, 0.3, 0.0)
 # Settings within this much mean average precision of the best are a tie, about the spread
-# between neighbouring C values; a tie goes to the cheaper feature set, then the smaller C.
+# between neighbouring C values; a tie goes to the cheaper feature set, then the smaller C,
+# then the larger written weight (more data).
 TIE = 0.005
 MIN_DF = 2
 MAX_FOLDS = 5
@@ -43,19 +49,25 @@ MIN_POSITIVES = 5
 
 @dataclass(frozen=True)
 class Candidate:
-    """One hyper-parameter setting and its out-of-fold mean average precision."""
+    """One hyper-parameter setting and its out-of-fold mean average precision (on real rows when there are any)."""
 
     features: str
     C: float
     mean_ap: float
+    written_weight: float = 1.0
 
 
 @dataclass(frozen=True)
 class TrainingResult:
-    """What `train` did: where the model went, its out-of-fold scores, and how it was chosen."""
+    """What `train` did: where the model went, its scores at four levels, and how it was chosen.
+
+    evaluation: out-of-fold on every training row; real: out-of-fold on real rows only (None
+    without real rows); heldout / heldout_articles: the frozen held-out real split, by sentence and
+    by article (None when the labels folder has no split or no held-out rows).
+    """
 
     out: Path
-    evaluation: Evaluation  # out-of-fold, at the tuned thresholds
+    evaluation: Evaluation
     thresholds: dict[str, float]
     chosen: Candidate
     candidates: tuple[Candidate, ...]
@@ -67,35 +79,66 @@ class TrainingResult:
     seconds: float
     settled: Settled
     previous: ModelInfo | None  # the model this one replaces or is compared with
+    real: Evaluation | None = None
+    heldout: Evaluation | None = None
+    heldout_articles: Evaluation | None = None
+    rule: RuleChoice | None = None
+    reliability: dict = field(default_factory=dict)
+    n_heldout_documents: int = 0
 
 
 def train(labels_dir: str | Path = "labels", out: str | Path = "models/default", force: bool = False) -> TrainingResult:
     """Train a model on a labels folder and write it, with its metrics report, to ``out``.
 
-    An existing model at ``out`` is replaced only with ``force``. The result carries the
-    previous model's summary (the one at ``out``, else the default model) for comparison.
+    Documents in the folder's frozen test split (test-split.json) are held out of everything:
+    features, C, written weight, thresholds, calibration and the article rule are chosen by
+    cross-validation grouped by source on the rest, scored on real rows where there are any, and the
+    held-out split is scored once at the end. An existing model at ``out`` is replaced only with
+    ``force``. The result carries the previous model's summary for comparison.
     """
     started = time.perf_counter()
     out = Path(out)
     check_out(out, force)
     previous = _previous_model(out)
     labels = load_labels(labels_dir)
-    sentences, settled = settle(labels.sentences)
+    held_out = load_test_split(labels_dir)
+    articles = load_articles(labels_dir)
+    everything, settled = settle(labels.sentences)
+    sentences = [s for s in everything if s.source not in held_out]
+    test_rows = [s for s in everything if s.source in held_out]
     frame_ids = labels.codebook.ids
     texts = [s.text for s in sentences]
     truth = label_matrix(sentences, frame_ids)
     groups = np.array([s.source for s in sentences])
+    kinds = np.array([kind(s) for s in sentences])
     _check_trainable(labels, truth, groups)
     n_folds = min(MAX_FOLDS, len(set(groups)))
+    folds = grouped_folds(groups, n_folds)
+    tuning = kinds == "real" if (kinds == "real").any() else np.ones(len(kinds), dtype=bool)
 
-    candidates, oof = cross_validate(texts, truth, groups, n_folds)
+    candidates, oof = cross_validate(texts, truth, kinds, folds, tuning)
     chosen = choose(candidates)
-    probabilities = oof[(chosen.features, chosen.C)]
-    thresholds = np.array([tune_threshold(truth[:, j], probabilities[:, j]) for j in range(len(frame_ids))])
+    logits = oof[(chosen.features, chosen.C, chosen.written_weight)]
+    calibration = fit_calibration(truth[tuning], logits[tuning])
+    probabilities = calibrate(logits, calibration)
+    thresholds = np.array([tune_threshold(truth[tuning, j], probabilities[tuning, j]) for j in range(len(frame_ids))])
     evaluation = score_frames(truth, probabilities >= thresholds, frame_ids)
+    real = (score_frames(truth[tuning], probabilities[tuning] >= thresholds, frame_ids)
+            if (kinds == "real").any() else None)
 
     features = FEATURE_SETS[chosen.features]
-    blocks, coef, intercept = fit_final(texts, truth, features, chosen.C)
+    train_articles = [a for a in articles if a.source not in held_out]
+    rule_choice = None
+    if train_articles:
+        article_probabilities = oof_articles(train_articles, texts, truth, kinds, groups, folds, features,
+                                             chosen.C, chosen.written_weight, calibration)
+        kept = [i for i, p in enumerate(article_probabilities) if len(p)]
+        rule_choice = choose_rule([article_probabilities[i] for i in kept],
+                                  label_matrix([train_articles[i] for i in kept], frame_ids), thresholds,
+                                  [train_articles[i].source for i in kept])
+    weights = sample_weights(kinds, chosen.written_weight)
+    blocks, coef, intercept = fit_final([t for t, w in zip(texts, weights) if w > 0], truth[weights > 0],
+                                        features, chosen.C, weights[weights > 0])
     counts = {fid: int(truth[:, j].sum()) for j, fid in enumerate(frame_ids)}
     counts["none"] = int((~truth.any(axis=1)).sum())
     digest = data_hash(sentences)
@@ -108,29 +151,76 @@ def train(labels_dir: str | Path = "labels", out: str | Path = "models/default",
         idfs=tuple(idf for _, idf in blocks),
         coef=coef,
         intercept=intercept,
+        rule=rule_choice.rule if rule_choice else None,
+        calibration=calibration,
         training={
             "n_sentences": len(sentences),
             "label_counts": counts,
             "data_sha256": digest,
             "features": chosen.features,
             "C": chosen.C,
-            "cv": {"grouped_by": "source", "n_groups": len(set(groups)), "n_folds": n_folds},
-            "oof_macro_f1": evaluation.macro_f1,
-            "oof": evaluation.to_dict()["frames"],
+            "written_weight": chosen.written_weight,
+            "cv": {"grouped_by": "source", "n_groups": len(set(groups)), "n_folds": n_folds,
+                   "tuned_on": "real rows" if (kinds == "real").any() else "all rows"},
+            "oof_macro_f1": (real or evaluation).macro_f1,
+            "oof": (real or evaluation).to_dict()["frames"],
+            "heldout_documents": len(held_out),
             "settled": {"rule": settled.rule, "multi_annotator": settled.n_multi, "ties": settled.n_ties,
                         "settled_rows": settled.n_settled},
             "versions": library_versions(),
         },
     )
+    heldout, heldout_articles, table = _held_out(Model(data), test_rows, [a for a in articles if a.source in held_out])
     result = TrainingResult(
         out=Path(out), evaluation=evaluation,
         thresholds={fid: float(t) for fid, t in zip(frame_ids, thresholds)},
         chosen=chosen, candidates=tuple(candidates), n_sentences=len(sentences),
         n_groups=len(set(groups)), n_folds=n_folds, label_counts=counts, data_sha256=digest,
-        seconds=time.perf_counter() - started, settled=settled, previous=previous,
+        seconds=time.perf_counter() - started, settled=settled, previous=previous, real=real,
+        heldout=heldout, heldout_articles=heldout_articles, rule=rule_choice, reliability=table,
+        n_heldout_documents=len(held_out),
     )
     save_model_folder(data, out, {"metrics.json": metrics_report(result)})
     return result
+
+
+def kind(sentence: LabelledSentence) -> str:
+    """real (from a corpus), seed (the users' example articles) or written (by the team)."""
+    if sentence.real:
+        return "real"
+    return "seed" if sentence.sample == "seed" else "written"
+
+
+def sample_weights(kinds: np.ndarray, written_weight: float) -> np.ndarray:
+    """1 for real and seed rows, ``written_weight`` for written ones."""
+    return np.where(kinds == "written", written_weight, 1.0)
+
+
+def grouped_folds(groups: np.ndarray, n_folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train, test) index pairs, no source on both sides (scikit-learn's GroupKFold)."""
+    from sklearn.model_selection import GroupKFold
+
+    return list(GroupKFold(n_splits=n_folds).split(np.zeros(len(groups)), groups=groups))
+
+
+def _held_out(model: Model, rows: list[LabelledSentence], articles: list) -> tuple[Evaluation | None, Evaluation | None, dict]:
+    """The frozen split scored once: sentences, articles, and reliability tables for both."""
+    sentence_eval = article_eval = None
+    table: dict = {}
+    if rows:
+        truth = label_matrix(rows, model.frames)
+        probabilities = model.predict_proba([s.text for s in rows])
+        sentence_eval = score_frames(truth, probabilities >= model.thresholds, model.frames)
+        bins, ece = reliability(truth, probabilities)
+        table["sentences"] = {"ece": ece, "bins": [b.__dict__ for b in bins]}
+    if articles:
+        article_eval = evaluate_articles(model, articles)
+        split = [split_sentences(a.text) for a in articles]
+        truth = label_matrix([a for a, s in zip(articles, split) if s], model.frames)
+        scores = np.array([[f.score for f in p] for p in model.summaries([s for s in split if s])])
+        bins, ece = reliability(truth, scores)
+        table["articles"] = {"score": "max sentence probability", "ece": ece, "bins": [b.__dict__ for b in bins]}
+    return sentence_eval, article_eval, table
 
 
 def check_out(out: Path, force: bool) -> None:
@@ -189,18 +279,19 @@ def _classifier(C: float):
     return LogisticRegression(C=C, class_weight="balanced", solver="liblinear", max_iter=1000, random_state=0)
 
 
-def fit_sklearn(texts: list[str], truth: np.ndarray, features: tuple[FeatureSpec, ...], C: float):
+def fit_sklearn(texts: list[str], truth: np.ndarray, features: tuple[FeatureSpec, ...], C: float,
+                weights: np.ndarray | None = None):
     """Fit the scikit-learn vectorizers and one classifier per frame; returns (vectorizers, classifiers)."""
     from scipy import sparse
 
     vectorizers = [_vectorizer(spec) for spec in features]
     X = sparse.hstack([v.fit_transform(texts) for v in vectorizers]).tocsr()
-    classifiers = [_classifier(C).fit(X, truth[:, j]) for j in range(truth.shape[1])]
+    classifiers = [_classifier(C).fit(X, truth[:, j], sample_weight=weights) for j in range(truth.shape[1])]
     return vectorizers, classifiers
 
 
 def sklearn_predict_proba(fitted, texts: list[str]) -> np.ndarray:
-    """Frame probabilities from a scikit-learn fit, the reference the numpy scorer must match."""
+    """Frame probabilities from a scikit-learn fit (uncalibrated), the reference the numpy scorer must match."""
     from scipy import sparse
 
     vectorizers, classifiers = fitted
@@ -208,9 +299,10 @@ def sklearn_predict_proba(fitted, texts: list[str]) -> np.ndarray:
     return np.column_stack([c.predict_proba(X)[:, 1] for c in classifiers])
 
 
-def fit_final(texts: list[str], truth: np.ndarray, features: tuple[FeatureSpec, ...], C: float):
+def fit_final(texts: list[str], truth: np.ndarray, features: tuple[FeatureSpec, ...], C: float,
+              weights: np.ndarray | None = None):
     """Fit on every sentence and export (vocabulary, idf) per block, coefficients and intercepts."""
-    vectorizers, classifiers = fit_sklearn(texts, truth, features, C)
+    vectorizers, classifiers = fit_sklearn(texts, truth, features, C, weights)
     blocks = []
     for v in vectorizers:
         vocab = sorted(v.vocabulary_, key=v.vocabulary_.get)
@@ -220,32 +312,56 @@ def fit_final(texts: list[str], truth: np.ndarray, features: tuple[FeatureSpec, 
     return blocks, coef, intercept
 
 
-def cross_validate(texts: list[str], truth: np.ndarray, groups: np.ndarray, n_folds: int,
-                   feature_sets: dict[str, tuple[FeatureSpec, ...]] = FEATURE_SETS,
-                   c_grid: tuple[float, ...] = C_GRID):
-    """Out-of-fold probabilities for every feature set and C, folds grouped by source."""
+def _fold_logits(texts: list[str], truth: np.ndarray, kinds: np.ndarray, train_idx: np.ndarray,
+                 test_idx: np.ndarray, features: tuple[FeatureSpec, ...], c_grid: tuple[float, ...],
+                 written_weights: tuple[float, ...]) -> dict[tuple[float, float], np.ndarray]:
+    """One fold: logits of the test rows for every (C, written weight), fitted on the train rows."""
     from scipy import sparse
-    from sklearn.model_selection import GroupKFold
 
-    folds = list(GroupKFold(n_splits=n_folds).split(texts, groups=groups))
-    oof: dict[tuple[str, float], np.ndarray] = {}
-    for name, features in feature_sets.items():
-        for C in c_grid:
-            oof[(name, C)] = np.zeros(truth.shape, dtype=np.float64)
-        for train_idx, test_idx in folds:
-            vectorizers = [_vectorizer(spec) for spec in features]
-            train_texts = [texts[i] for i in train_idx]
-            test_texts = [texts[i] for i in test_idx]
-            X_train = sparse.hstack([v.fit_transform(train_texts) for v in vectorizers]).tocsr()
-            X_test = sparse.hstack([v.transform(test_texts) for v in vectorizers]).tocsr()
+    out: dict[tuple[float, float], np.ndarray] = {}
+    test_texts = [texts[i] for i in test_idx]
+    # The vocabulary depends only on which rows are in, so weights > 0 share one fit.
+    for keep_written in sorted({w > 0 for w in written_weights}, reverse=True):
+        rows = train_idx if keep_written else train_idx[kinds[train_idx] != "written"]
+        vectorizers = [_vectorizer(spec) for spec in features]
+        X_train = sparse.hstack([v.fit_transform([texts[i] for i in rows]) for v in vectorizers]).tocsr()
+        X_test = sparse.hstack([v.transform(test_texts) for v in vectorizers]).tocsr()
+        for w in (w for w in written_weights if (w > 0) == keep_written):
+            weights = sample_weights(kinds[rows], w)
             for C in c_grid:
+                logits = np.zeros((len(test_idx), truth.shape[1]))
                 for j in range(truth.shape[1]):
-                    clf = _classifier(C).fit(X_train, truth[train_idx, j])
-                    oof[(name, C)][test_idx, j] = clf.predict_proba(X_test)[:, 1]
+                    logits[:, j] = _classifier(C).fit(X_train, truth[rows, j], sample_weight=weights).decision_function(X_test)
+                out[(C, w)] = logits
+    return out
+
+
+def cross_validate(texts: list[str], truth: np.ndarray, kinds: np.ndarray, folds: list, tuning: np.ndarray,
+                   feature_sets: dict[str, tuple[FeatureSpec, ...]] = FEATURE_SETS,
+                   c_grid: tuple[float, ...] = C_GRID, written_weights: tuple[float, ...] | None = None):
+    """Out-of-fold logits for every feature set, C and written weight, folds grouped by source;
+    each setting is scored by mean average precision over the frames on the ``tuning`` rows.
+
+    Folds run in two worker processes; the result does not depend on how many.
+    """
+    from joblib import Parallel, delayed
+
+    if written_weights is None:
+        written_weights = WRITTEN_WEIGHTS if (kinds == "written").any() and (kinds != "written").any() else (1.0,)
+    jobs = [(name, k) for name in feature_sets for k in range(len(folds))]
+    results = Parallel(n_jobs=min(2, len(jobs)))(
+        delayed(_fold_logits)(texts, truth, kinds, folds[k][0], folds[k][1], feature_sets[name], c_grid, written_weights)
+        for name, k in jobs)
+    oof: dict[tuple[str, float, float], np.ndarray] = {}
+    for (name, k), fold in zip(jobs, results):
+        for (C, w), logits in fold.items():
+            oof.setdefault((name, C, w), np.zeros(truth.shape))[folds[k][1]] = logits
     candidates = [
-        Candidate(name, C, float(np.mean([average_precision(truth[:, j], p[:, j]) for j in range(truth.shape[1])])))
-        for (name, C), p in oof.items()
+        Candidate(name, C, float(np.mean([average_precision(truth[tuning, j], p[tuning, j]) for j in range(truth.shape[1])])), w)
+        for (name, C, w), p in oof.items()
     ]
+    order = {name: i for i, name in enumerate(feature_sets)}
+    candidates.sort(key=lambda c: (order[c.features], c.C, -c.written_weight))
     return candidates, oof
 
 
@@ -253,6 +369,55 @@ def choose(candidates: list[Candidate]) -> Candidate:
     """The cheapest setting whose mean AP is within TIE of the best (candidates are in cost order)."""
     best = max(c.mean_ap for c in candidates)
     return next(c for c in candidates if c.mean_ap >= best - TIE)
+
+
+def fit_calibration(truth: np.ndarray, logits: np.ndarray) -> np.ndarray:
+    """Per frame (a, b) so that sigmoid(a * logit + b) matches the real positive rate (Platt scaling
+    on out-of-fold logits), undoing the optimism of balanced class weights."""
+    from sklearn.linear_model import LogisticRegression
+
+    pairs = []
+    for j in range(truth.shape[1]):
+        model = LogisticRegression(C=1e6, solver="lbfgs", max_iter=1000).fit(logits[:, [j]], truth[:, j])
+        pairs.append((float(model.coef_[0, 0]), float(model.intercept_[0])))
+    return np.array(pairs, dtype=np.float64)
+
+
+def calibrate(logits: np.ndarray, calibration: np.ndarray) -> np.ndarray:
+    """Calibrated probabilities from logits, as the model scores them."""
+    return np.exp(-np.logaddexp(0.0, -(logits * calibration[:, 0] + calibration[:, 1])))
+
+
+def oof_articles(articles: list[LabelledArticle], texts: list[str], truth: np.ndarray, kinds: np.ndarray,
+                 groups: np.ndarray, folds: list, features: tuple[FeatureSpec, ...], C: float,
+                 written_weight: float, calibration: np.ndarray) -> list[np.ndarray]:
+    """Each article's sentence probabilities from a model that never saw its document: the fold
+    model of its document's fold, or of a fold chosen by its id when no sentence of it is labelled."""
+    fold_of_group = {g: k for k, (_, test) in enumerate(folds) for g in set(groups[test])}
+    assigned = [fold_of_group.get(a.source, int(article_folds([a.source], len(folds))[0])) for a in articles]
+    split = [split_sentences(a.text) for a in articles]
+    out: list[np.ndarray] = [np.zeros((0, truth.shape[1]))] * len(articles)
+    for k, (train_idx, _) in enumerate(folds):
+        members = [i for i, f in enumerate(assigned) if f == k]
+        if not members:
+            continue
+        weights = sample_weights(kinds[train_idx], written_weight)
+        rows = train_idx[weights > 0]
+        fitted = fit_sklearn([texts[i] for i in rows], truth[rows], features, C, weights[weights > 0])
+        sentences = [s.text for i in members for s in split[i]]
+        logits = _logits(fitted, sentences)
+        bounds = np.cumsum([0] + [len(split[i]) for i in members])
+        for i, a, b in zip(members, bounds[:-1], bounds[1:]):
+            out[i] = calibrate(logits[a:b], calibration)
+    return out
+
+
+def _logits(fitted, texts: list[str]) -> np.ndarray:
+    from scipy import sparse
+
+    vectorizers, classifiers = fitted
+    X = sparse.hstack([v.transform(texts) for v in vectorizers]).tocsr()
+    return np.column_stack([c.decision_function(X) for c in classifiers])
 
 
 def tune_threshold(truth: np.ndarray, scores: np.ndarray) -> float:
@@ -269,13 +434,23 @@ def tune_threshold(truth: np.ndarray, scores: np.ndarray) -> float:
 
 
 def metrics_report(result: TrainingResult) -> bytes:
-    """The metrics.json written beside a model: out-of-fold scores, counts, hash, versions, date."""
+    """The metrics.json written beside a model: scores at four levels, the choices made, counts, hash, versions, date."""
     report = {
         "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "out_of_fold": result.evaluation.to_dict(),
+        "out_of_fold_real": result.real.to_dict() if result.real else None,
+        "heldout_sentences": result.heldout.to_dict() if result.heldout else None,
+        "heldout_articles": result.heldout_articles.to_dict() if result.heldout_articles else None,
+        "heldout_documents": result.n_heldout_documents,
+        "reliability": result.reliability,
         "thresholds": result.thresholds,
-        "chosen": {"features": result.chosen.features, "C": result.chosen.C, "mean_ap": result.chosen.mean_ap},
-        "candidates": [{"features": c.features, "C": c.C, "mean_ap": c.mean_ap} for c in result.candidates],
+        "chosen": {"features": result.chosen.features, "C": result.chosen.C,
+                   "written_weight": result.chosen.written_weight, "mean_ap": result.chosen.mean_ap},
+        "candidates": [{"features": c.features, "C": c.C, "written_weight": c.written_weight, "mean_ap": c.mean_ap}
+                       for c in result.candidates],
+        "article_rule": ({"chosen": result.rule.rule.to_json(), "n_articles": result.rule.n_articles,
+                          "candidates": [{"kind": s.kind, "macro_f1": s.macro_f1, "false_alarm": s.false_alarm}
+                                         for s in result.rule.scores]} if result.rule else None),
         "cv": {"grouped_by": "source", "n_groups": result.n_groups, "n_folds": result.n_folds},
         "n_sentences": result.n_sentences,
         "label_counts": result.label_counts,

@@ -24,8 +24,8 @@ def test_classify_prints_a_table_and_evidence(article):
     result = run("classify", article)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == f"{article}: 4 sentences"
-    assert lines[1].split() == ["frame", "score", "present", "share"]
+    assert lines[0].startswith(f"{article}: 4 sentences; model default, article rule: ")
+    assert lines[1].split() == ["frame", "score", "present", "share", "why"]
     assert any(line.startswith("Foreign interference") for line in lines[2:6])
     assert "Officials in Moscow accused Western capitals" in result.stdout
 
@@ -43,8 +43,11 @@ def test_classify_json_schema(article):
         assert text[s["start"]:s["end"]] == s["text"]
         assert set(s["scores"]) == {f["id"] for f in out["frames"]}
     for f in out["frames"]:
-        assert set(f) == {"id", "name", "score", "present", "share", "threshold", "evidence"}
+        assert set(f) == {"id", "name", "score", "present", "share", "threshold", "n_over", "reason", "evidence"}
         assert len(f["evidence"]) <= 1 and 0 <= f["score"] <= 1
+        assert f["reason"].startswith("present: " if f["present"] else "absent: ") and "over threshold" in f["reason"]
+    assert out["schema"] == 2
+    assert set(out["model"]) == {"path", "name", "data_sha256", "trained_at"} and out["model"]["name"] == "default"
 
 
 def test_classify_reads_standard_input():
@@ -84,7 +87,7 @@ def test_train_prints_scores_and_writes_the_model(tiny_labels, tmp_path):
     out = tmp_path / "model"
     result = run("train", "--labels", tiny_labels, "--out", out)
     assert result.exit_code == 0, result.output
-    assert "out-of-fold (25 sentences)" in result.stdout and "macro-F1" in result.stdout
+    assert "out-of-fold, all rows (25 sentences)" in result.stdout and "macro-F1" in result.stdout
     assert "meddling" in result.stdout and f"model written to {out}" in result.stdout
     report = json.loads((out / "metrics.json").read_text("utf-8"))
     assert set(report["out_of_fold"]["frames"]) == {"meddling", "trade"}
@@ -111,7 +114,7 @@ def test_evaluate_json(tiny_model, tmp_path):
     result = run("evaluate", "--labels", labelled, "--model", tiny_model, "--json")
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
-    assert set(out) == {"macro_f1", "frames", "n"} and out["n"] == 3
+    assert set(out) == {"macro_f1", "frames", "n", "false_alarm", "n_none", "without_support"} and out["n"] == 3
     assert set(out["frames"]) == {"meddling", "trade"}
     assert out["frames"]["meddling"]["support"] == 1 and out["frames"]["trade"]["support"] == 1
     assert all(set(v) == {"precision", "recall", "f1", "support"} for v in out["frames"].values())

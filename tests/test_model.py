@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import frames
 from frames import ModelError, load_labels, load_model
@@ -22,11 +24,13 @@ from conftest import DEFAULT_MODEL, LABELS
 
 def test_model_json_has_exactly_the_expected_fields(tiny_model):
     config = json.loads((tiny_model / "model.json").read_text("utf-8"))
-    assert list(config) == ["kind", "format", "frames", "thresholds", "features", "aggregation", "training"]
+    assert list(config) == ["kind", "format", "frames", "thresholds", "features", "calibration", "article_rule",
+                            "training"]
     assert config["kind"] == "frames-model"
-    assert config["format"] == 1
+    assert config["format"] == 2
     assert config["frames"] == [{"id": "meddling", "name": "Meddling"}, {"id": "trade", "name": "Trade ties"}]
-    assert config["aggregation"] == "max"
+    assert config["article_rule"] == {"kind": "count", "cuts": [1.0, 1.0]}  # no labelled articles: one sentence
+    assert len(config["calibration"]) == 2 and all(len(pair) == 2 and pair[0] > 0 for pair in config["calibration"])
     assert len(config["thresholds"]) == 2 and all(0 <= t <= 1 for t in config["thresholds"])
     vocabulary = json.loads((tiny_model / "vocabulary.json").read_text("utf-8"))
     for spec, terms in zip(config["features"], vocabulary):
@@ -65,16 +69,62 @@ def test_retraining_overwrites_in_place_and_leaves_no_debris(tiny_labels, tmp_pa
     assert sorted(p.name for p in out.iterdir()) == sorted([*MODEL_FILES, "metrics.json"])
 
 
-def test_numpy_scoring_matches_scikit_learn_on_every_labelled_sentence(retrained_default):
-    model = load_model(retrained_default)
+def _exported(texts: list[str], truth: np.ndarray, features_name: str, C: float):
+    """A numpy Model and the scikit-learn fit it was exported from, uncalibrated."""
+    from frames.features import FeatureSpec
+    from frames.model import Model
+    from frames.modelfile import ModelData
+    from frames.training import fit_final
+
+    features = FEATURE_SETS[features_name]
+    fitted = fit_sklearn(texts, truth, features, C)
+    blocks, coef, intercept = fit_final(texts, truth, features, C)
+    n = truth.shape[1]
+    data = ModelData(frame_ids=tuple(f"f{j}" for j in range(n)), frame_names=tuple(f"F{j}" for j in range(n)),
+                     thresholds=np.full(n, 0.5),
+                     features=tuple(FeatureSpec(s.analyzer, s.ngram_min, s.ngram_max, len(v)) for s, (v, _) in zip(features, blocks)),
+                     vocabularies=tuple(tuple(v) for v, _ in blocks), idfs=tuple(idf for _, idf in blocks),
+                     coef=coef, intercept=intercept)
+    return Model(data), fitted
+
+
+@pytest.fixture(scope="module")
+def labelled() -> tuple[list[str], np.ndarray]:
     labels = load_labels(LABELS)
     sentences, _ = settle(labels.sentences)
-    texts = [s.text for s in sentences]
-    fitted = fit_sklearn(texts, label_matrix(sentences, labels.codebook.ids),
-                         FEATURE_SETS[model.data.training["features"]], model.data.training["C"])
+    return [s.text for s in sentences], label_matrix(sentences, labels.codebook.ids)
+
+
+@pytest.mark.parametrize("features_name", list(FEATURE_SETS))
+def test_numpy_scoring_matches_scikit_learn_for_every_feature_set(labelled, features_name):
+    """Every feature set training can choose scores the same in numpy, on every labelled sentence."""
+    texts, truth = labelled
+    model, fitted = _exported(texts, truth, features_name, 4.0)
     np.testing.assert_allclose(model.predict_proba(texts), sklearn_predict_proba(fitted, texts), rtol=0, atol=1e-9)
 
 
+@pytest.fixture(scope="module")
+def small_exports(labelled):
+    texts, truth = labelled
+    return {name: _exported(texts[::7], truth[::7], name, 2.0) for name in FEATURE_SETS}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(st.characters(blacklist_categories=("Cs",)), max_size=200))
+def test_numpy_scoring_matches_scikit_learn_on_any_text(small_exports, text):
+    for model, fitted in small_exports.values():
+        np.testing.assert_allclose(model.predict_proba([text]), sklearn_predict_proba(fitted, [text]), rtol=0, atol=1e-9)
+
+
+def test_calibration_is_applied_to_the_logit(tiny_model):
+    model = load_model(tiny_model)
+    sentences = ["Western NGOs stir discord.", "Joint factories grow trade."]
+    a, b = model.data.calibration[:, 0], model.data.calibration[:, 1]
+    expected = 1 / (1 + np.exp(-(model.decision_function(sentences) * a + b)))
+    np.testing.assert_allclose(model.predict_proba(sentences), expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.slow
 def test_shipped_model_is_what_training_builds(retrained_default):
     """models/default is the product of `frames train` on labels/ (library versions aside)."""
     assert (DEFAULT_MODEL / "vocabulary.json").read_bytes() == (retrained_default / "vocabulary.json").read_bytes()
@@ -121,9 +171,13 @@ def test_predict_and_classify(tiny_model):
         model.classify("1 2 3 ... 4", name="junk.txt")
 
 
-def _pickled_npz() -> bytes:
+def _pickled_npz(folder: Path) -> bytes:
+    """The model's own weights with coef replaced by a pickled object array: only allow_pickle=False stops it."""
+    with np.load(folder / "weights.npz") as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    arrays["coef"] = np.array([{"evil": 1}], dtype=object)
     buffer = io.BytesIO()
-    np.savez(buffer, coef=np.array([{"evil": 1}], dtype=object), intercept=np.zeros(4))
+    np.savez(buffer, **arrays)
     return buffer.getvalue()
 
 
@@ -142,7 +196,15 @@ DAMAGE = {
     "threshold out of range": (lambda m: _edit_json(m / "model.json", lambda d: d["thresholds"].__setitem__(0, 7)),
                                "thresholds"),
     "short vocabulary": (lambda m: _edit_json(m / "vocabulary.json", lambda d: d[0].pop()), "shape"),
-    "pickled array": (lambda m: (m / "weights.npz").write_bytes(_pickled_npz()), "weights.npz"),
+    "pickled array": (lambda m: (m / "weights.npz").write_bytes(_pickled_npz(m)), "allow_pickle=False"),
+    "duplicate frame id": (lambda m: _edit_json(m / "model.json", lambda d: d["frames"][1].update(id=d["frames"][0]["id"])),
+                           "appears twice"),
+    "duplicate term": (lambda m: _edit_json(m / "vocabulary.json", lambda d: d[0].__setitem__(1, d[0][0])),
+                       "lists a term twice"),
+    "unknown article rule": (lambda m: _edit_json(m / "model.json", lambda d: d["article_rule"].update(kind="vote")),
+                             "article_rule"),
+    "calibration not finite": (lambda m: _edit_json(m / "model.json", lambda d: d["calibration"][0].__setitem__(0, "x")),
+                               "calibration"),
     "not a zip": (lambda m: (m / "weights.npz").write_bytes(b"garbage"), "damaged weights file"),
 }
 
