@@ -128,12 +128,16 @@ def train(
         _print_scores(result.real.to_dict(), "\nout-of-fold, real rows only")
     if result.heldout is not None:
         _print_scores(result.heldout.to_dict(), "\nHELD-OUT real test split, sentences")
+    for sample, evaluation in result.heldout_by_sample.items():
+        typer.echo(f"  held-out {sample} rows: macro-F1 {evaluation.macro_f1:.3f}, false alarms "
+                   f"{evaluation.false_alarm if evaluation.false_alarm is not None else float('nan'):.3f} "
+                   f"({evaluation.n} sentences)")
     if result.heldout_articles is not None:
         _print_scores(result.heldout_articles.to_dict(), "\nHELD-OUT real test split, articles", "articles")
     for level, table in result.reliability.items():
         typer.echo(f"calibration on the held-out {level}: expected calibration error {table['ece']:.3f}")
     if result.previous is not None:
-        _print_change(result.evaluation.to_dict(), result.previous)
+        _print_change((result.real or result.evaluation).to_dict(), result.previous)
     typer.echo(f"model written to {result.out} in {result.seconds:.1f}s")
 
 
@@ -141,7 +145,7 @@ def _print_change(scores: dict, previous) -> None:
     """The new out-of-fold F1 beside the previous model's, frame by frame."""
     rows = scores["frames"]
     width = max(len("macro-F1"), *(len(fid) for fid in rows))
-    typer.echo(f"\ncompared with {previous.path} (out-of-fold F1)")
+    typer.echo(f"\ncompared with {previous.path} (out-of-fold F1, real rows when the labels have them)")
     typer.echo(f"{'frame':<{width}}    new  previous  change")
     for fid, s in [*rows.items(), ("macro-F1", {"f1": scores["macro_f1"]})]:
         before = previous.oof_macro_f1 if fid == "macro-F1" else previous.oof_f1.get(fid)
@@ -307,111 +311,287 @@ def batch(
         typer.echo(f"  (also in {summary.errors_file})", err=True)
 
 
-KEYS = "123456789abcdefghijklmnoprtvwxyz"  # frame keys; q, s and u are commands
+from typing import TYPE_CHECKING  # noqa: E402  (kept beside the commands that use it)
+
+if TYPE_CHECKING:  # explain and report code is imported only when those commands run
+    from frames.explain import FrameWeights, SentenceExplanation
+
+
+@app.command()
+@user_errors
+def explain(
+    text: Optional[str] = typer.Argument(None, help="A sentence to explain; with --sentence, an article file (or - for standard input)."),
+    sentence: Optional[int] = typer.Option(None, "--sentence", "-s", min=0,
+                                           help="Explain sentence N of the article TEXT, numbered from 0 as `frames classify --json` numbers them."),
+    frame: Optional[str] = typer.Option(None, "--frame", "-f", help="Only this frame (its id)."),
+    top: int = typer.Option(10, "--top", "-n", min=1, help="N-grams to list each way per frame."),
+    model_wide: bool = typer.Option(False, "--global", help="List the frame's largest positive and negative coefficients, model-wide (needs --frame)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the explanation as JSON."),
+    model: Optional[Path] = MODEL_OPTION,
+) -> None:
+    """Why a sentence scored as it did: each frame's logit split exactly into intercept + one part per n-gram.
+
+    The model is linear, so each n-gram in the sentence adds exactly its tf-idf value times the
+    frame's coefficient. Listed: the n-grams pushing towards each frame and those pushing away, the
+    sum of the rest, the probability and the threshold. Character n-grams show word edges as ␣.
+    With --global, the n-grams the frame weighs most, for checking the model against the codebook.
+
+    Example: frames explain "Western sanctions failed to stop trade." --frame sanctions_resilience
+    """
+    if model_wide and frame is None:
+        raise typer.BadParameter("needs --frame ID: the frame whose coefficients to list", param_hint="--global")
+    if model_wide and (text is not None or sentence is not None):
+        raise typer.BadParameter("describes the model, not a sentence: drop the sentence, or drop --global",
+                                 param_hint="--global")
+    if not model_wide and text is None:
+        raise typer.BadParameter("give a sentence, an article with --sentence N, or --frame ID --global",
+                                 param_hint="TEXT")
+    if text == "-" and sentence is None:
+        raise typer.BadParameter("- reads an article from standard input: add --sentence N to pick its sentence",
+                                 param_hint="TEXT")
+    from frames.explain import article_sentence, explain_sentences, frame_weights
+    from frames.model import load_model
+
+    loaded = load_model(model)
+    if model_wide:
+        weights = frame_weights(loaded, frame, top)
+        if as_json:
+            typer.echo(json.dumps({"model": str(loaded.path), **weights.to_dict()}, ensure_ascii=False, indent=1))
+        else:
+            _print_weights(weights)
+        return
+    if sentence is not None:
+        from frames.articles import read_article
+
+        article = read_article(text)
+        text = article_sentence(article.text, sentence, article.name).text
+    elif Path(text).is_file():
+        raise FramesError(f"{text} is a file: add --sentence N to explain one of its sentences, or give the sentence itself")
+    (explained,) = explain_sentences(loaded, [text], frame, top)
+    if as_json:
+        typer.echo(json.dumps({"model": str(loaded.path), "sentence": sentence, **explained.to_dict()},
+                              ensure_ascii=False, indent=1))
+    else:
+        _print_explanation(explained)
+
+
+def _print_explanation(explained: SentenceExplanation) -> None:
+    """Each frame's verdict, its logit as a sum, and a table of the n-grams pushing it."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    console.print(Text(f"“{explained.text}”"))
+    for f in explained.frames:
+        verdict = "carries it" if f.present else "does not carry it"
+        parts = " ".join(f"{'+' if v >= 0 else '-'} {abs(v):.3f} ({a} n-grams)" for a, v in f.by_analyzer)
+        console.print(Text(f"\n{f.name} ({f.id}): probability {f.probability:.3f}, threshold {f.threshold:.3f}: {verdict}"))
+        console.print(Text(f"logit {f.logit:.3f} = {f.intercept:.3f} (intercept) {parts}"))
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+        for name, justify in (("", "left"), ("n-gram", "left"), ("analyzer", "left"), ("count", "right"),
+                              ("tf-idf", "right"), ("coefficient", "right"), ("part", "right")):
+            table.add_column(name, justify=justify, no_wrap=name == "n-gram")
+        for label, parts_list in (("towards", f.towards), ("away", f.away)):
+            for k, c in enumerate(parts_list):
+                table.add_row(label if k == 0 else "", Text(c.term), c.analyzer, str(c.count), f"{c.tfidf:.3f}",
+                              f"{c.coefficient:+.3f}", f"{c.value:+.3f}")
+            table.add_section()
+        if f.n_rest:
+            table.add_row("rest", Text(f"{f.n_rest} other n-grams"), "", "", "", "", f"{f.rest:+.3f}")
+        console.print(table)
+
+
+def _print_weights(weights: FrameWeights) -> None:
+    """A frame's largest positive and negative coefficients side by side."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    console.print(Text(f"{weights.name} ({weights.id}): intercept {weights.intercept:.3f}; the n-grams with the "
+                       f"largest coefficients, model-wide"))
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for name, justify in (("#", "right"), ("towards", "left"), ("analyzer", "left"), ("coef", "right"),
+                          ("away", "left"), ("analyzer", "left"), ("coef", "right")):
+        table.add_column(name, justify=justify, no_wrap=name in ("towards", "away"))
+    for k in range(max(len(weights.positive), len(weights.negative))):
+        row = [str(k + 1)]
+        for side in (weights.positive, weights.negative):
+            w = side[k] if k < len(side) else None
+            row += [Text(w.term), w.analyzer, f"{w.coefficient:+.3f}"] if w else ["", "", ""]
+        table.add_row(*row)
+    console.print(table)
+
+
+@app.command()
+@user_errors
+def report(
+    paths: list[Path] = typer.Argument(..., help="Article files, or folders of *.txt articles; - reads one article from standard input."),
+    out: Path = typer.Option(..., "--out", "-o", help="The HTML page to write for one article (- prints it), or the folder for several."),
+    sort_by: Optional[str] = typer.Option(None, "--sort-by", help="Sort the index of several articles by this frame's score, highest first."),
+    top: int = typer.Option(5, "--top", "-n", min=1, help="N-grams listed each way per frame in each sentence's explanation."),
+    force: bool = typer.Option(False, "--force", help="Replace a report frames wrote before (never any other file)."),
+    model: Optional[Path] = MODEL_OPTION,
+) -> None:
+    """Write a self-contained HTML report: the frame profile, the text with frames highlighted, and why.
+
+    One article gives one page: the profile as bars with thresholds, every frame-carrying sentence
+    highlighted in its frame's colour, filters, and each sentence's scores and n-grams (as `frames
+    explain` computes them). It makes no network request and prints legibly. Several articles, or a
+    folder, give one page each plus index.html in the --out folder, sorted by --sort-by's score.
+
+    Example: frames report article.txt -o article.html
+    """
+    corpus = len(paths) > 1 or any(p.is_dir() for p in paths)
+    if corpus and any(str(p) == "-" for p in paths):
+        raise typer.BadParameter("- reads one article from standard input; it cannot be mixed with other articles",
+                                 param_hint="PATHS")
+    if corpus and str(out) == "-":
+        raise typer.BadParameter("several articles make several pages: give a folder, not -", param_hint="--out")
+    if not corpus and sort_by is not None:
+        raise typer.BadParameter("orders the index of several articles; give several articles or a folder",
+                                 param_hint="--sort-by")
+    from frames.model import load_model
+    from frames.report_files import (article_page, check_folder_target, check_page_target, write_article_report,
+                                     write_corpus_report)
+
+    if corpus:
+        check_folder_target(out, force)
+        result = write_corpus_report(load_model(model), paths, out, sort_by, force, top)
+        typer.echo(f"wrote {len(result.pages)} page{'' if len(result.pages) == 1 else 's'} and {result.index}")
+        for path, reason in result.skipped:
+            typer.echo(f"  skipped {path}: {reason}", err=True)
+        return
+    from frames.articles import read_article
+
+    if str(out) != "-":
+        check_page_target(out, force)
+    loaded = load_model(model)
+    article = read_article(paths[0])
+    if str(out) == "-":
+        typer.echo(article_page(loaded, article, top), nl=False)
+        return
+    typer.echo(f"wrote {write_article_report(loaded, article, out, force, top)}")
 
 
 @app.command()
 @user_errors
 def label(
-    paths: list[Path] = typer.Argument(..., help="Articles or folders of articles (*.txt) to label sentences from."),
-    labels_file: Path = typer.Option(Path("labels/annotations.jsonl"), "--labels", "-l",
-                                     help="JSONL file the answers are appended to."),
+    paths: list[Path] = typer.Argument(..., help="Articles, folders of articles (*.txt), or corpus files "
+                                       "(.jsonl, .csv, .jsonl.gz: one article a row) to label from."),
+    labels_file: Optional[Path] = typer.Option(None, "--labels", "-l",
+                                               help="JSONL file the answers are appended to (default: "
+                                                    "labels/annotations.jsonl, or labels/articles/annotations.jsonl "
+                                                    "with --articles)."),
     uncertain: int = typer.Option(0, "--uncertain", "-u", min=0,
                                   help="Offer only the N sentences the model is least sure about: smallest "
                                        "|probability - threshold| over the frames first."),
+    random_n: int = typer.Option(0, "--random", "-r", min=0, help="Offer a random sample of N (an unbiased sample)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of --random: the same seed gives the same sample."),
+    articles: bool = typer.Option(False, "--articles", help="Whole-article mode: show each article and ask which "
+                                  "frames it pushes, judged on the whole text."),
+    text_field: str = typer.Option("text", "--text-field", help="Field of a corpus row that holds the text."),
+    id_field: str = typer.Option("id", "--id-field", help="Field of a corpus row that holds the article's id."),
     annotator: Optional[str] = typer.Option(None, "--annotator", "-a", help="Your name, saved with each answer."),
-    codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook (default: the one in the labels "
-                                            "file's folder, else labels/codebook.json)."),
+    codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook (default: the one of the labels "
+                                            "folder, else labels/codebook.json, else the model's own)."),
     model: Optional[Path] = MODEL_OPTION,
 ) -> None:
-    """Label sentences one at a time in the terminal; every answer is saved at once.
+    """Label sentences (or whole articles) one at a time in the terminal; every answer is saved at once.
 
     Each sentence is shown with the one before and after it, the model's score for each frame
-    and the codebook's frames with one key each. Type keys to toggle frames (e.g. 13), Enter to
-    save the selection, 0 for no frame, s to skip, u to undo the last answer, q to quit, ? for
-    help. Sentences already in any label file beside --labels are not offered again. Answers
-    are appended and fsync'd one by one, so Ctrl-C or a closed terminal loses none of them.
+    and the codebook's frames with one key each. Type the keys of the frames it carries and press
+    Enter (13 saves frames 1 and 3); 0 saves "no frame", s skips, u undoes the last answer, q quits,
+    ? shows help; a bare Enter asks again. Answers are appended and fsync'd one by one, so Ctrl-C,
+    a closed terminal or the end of input loses none of them.
 
-    Example: frames label articles/ --uncertain 50 --annotator anna
+    Sentences from a corpus file are saved as references (corpus, document id, offsets, hash),
+    never copied; the corpus is added to corpora.json in the labels folder. Each row records how
+    it was drawn: whole (reading order), random or uncertain. Sentences already in any label file
+    beside --labels are not offered again.
+
+    Example: frames label ../shared/pool/kremlin.jsonl --random 50 --seed 1 --annotator anna
     """
-    from frames.codebook import load_codebook
-    from frames.labelling import LabelFile, LabelSession, collect, label_files_near, labelled_texts, most_uncertain, to_label
+    from frames.labelling import LabelFile, LabelSession, plan, read_sources
     from frames.model import load_model
 
-    book_path = codebook or next((p for p in (labels_file.parent / "codebook.json", Path("labels/codebook.json"))
-                                  if p.is_file()), labels_file.parent / "codebook.json")
-    book = load_codebook(book_path)
-    if len(book.frames) > len(KEYS):
-        raise FramesError(f"{book_path}: {len(book.frames)} frames, more than the {len(KEYS)} keys the labeller has")
+    if sum(bool(x) for x in (uncertain, random_n)) > 1:
+        raise FramesError("--uncertain and --random clash: choose one way to sample")
+    target = labels_file or Path("labels/articles/annotations.jsonl" if articles else "labels/annotations.jsonl")
     loaded = load_model(model)
-    candidates, problems = collect(paths)
+    book = _codebook_for(target, codebook, loaded)
+    sources, problems = read_sources(paths, target, text_field, id_field)
     for problem in problems:
         typer.echo(f"warning: {problem}", err=True)
-    candidates = to_label(candidates, labelled_texts(label_files_near(labels_file)))
-    if uncertain:
-        candidates = most_uncertain(candidates, loaded, uncertain)
-    if not candidates:
-        typer.echo("nothing to label: every sentence of these articles is labelled already")
+    mode = "uncertain" if uncertain else "random" if random_n else "whole"
+    items = plan(sources, target, mode, uncertain or random_n, seed, loaded, articles)
+    if not items:
+        typer.echo("nothing to label: everything here is labelled already")
         return
-    session = LabelSession(candidates, LabelFile(labels_file), annotator)
-    keys = dict(zip(KEYS, book.ids))
+    session = LabelSession(items, LabelFile(target), annotator, book.ids, mode)
     column = {fid: j for j, fid in enumerate(loaded.frames)}
-    help_line = f"keys: {KEYS[0]}-{KEYS[len(keys) - 1]} toggle, Enter save, 0 none, s skip, u undo, q quit"
-    typer.echo(f"labelling {len(candidates)} sentences into {labels_file}; " + help_line)
+    typer.echo(f"labelling {len(items)} {'articles' if articles else 'sentences'} into {target}; {session.help}")
     try:
         while not session.done:
-            current = session.current
-            probabilities = loaded.predict_proba([current.text])[0]
-            typer.echo(f"\n[{session.position + 1}/{len(candidates)}] {current.source}")
-            if current.before:
-                typer.echo(f"    {current.before}")
-            typer.echo(f"  > {current.text}")
-            if current.after:
-                typer.echo(f"    {current.after}")
-            scores = []
-            for key, fid in keys.items():
-                j = column.get(fid)
-                mark = "" if j is None else f" {probabilities[j]:.2f}" + ("*" if probabilities[j] >= loaded.thresholds[j] else "")
-                scores.append(f"{key} {fid}{mark}")
-            typer.echo("  " + " | ".join(scores))
-            selection: set[str] = set()
+            _show(session, loaded, column, articles)
             while True:
-                typer.echo(f"  [{', '.join(sorted(selection)) or 'nothing selected'}] > ", nl=False)
+                typer.echo("  frames? ", nl=False)
                 line = sys.stdin.readline()
-                if line == "":  # end of input: the terminal closed
-                    raise KeyboardInterrupt
-                command = line.strip().lower()
-                if command == "q":
-                    typer.echo(f"saved {session.saved} answers to {labels_file}")
+                if line == "":  # end of input: everything answered is saved already
+                    typer.echo(f"\nend of input: {session.saved} answers saved to {target}")
                     return
-                if command == "s":
-                    session.skip()
+                reply = session.handle(line)
+                if reply.message:
+                    typer.echo(f"  {reply.message}")
+                if reply.kind == "quit":
+                    typer.echo(f"saved {session.saved} answers to {target}")
+                    return
+                if reply.kind != "again":
                     break
-                if command == "u":
-                    if not session.undo():
-                        typer.echo("  nothing to undo")
-                    break
-                if command == "0":
-                    session.answer([])
-                    break
-                if command == "":
-                    if selection:
-                        session.answer(sorted(selection))
-                        break
-                    typer.echo("  choose frames with their keys, or 0 for no frame")
-                    continue
-                if command == "?":
-                    typer.echo("  " + help_line + "; * marks frames over the model's threshold")
-                    continue
-                unknown = [ch for ch in command.replace(" ", "") if ch not in keys]
-                if unknown:
-                    typer.echo(f"  unknown key {unknown[0]!r}; " + help_line)
-                    continue
-                selection ^= {keys[ch] for ch in command.replace(" ", "")}
     except KeyboardInterrupt:
-        typer.echo(f"\nstopped: {session.saved} answers saved to {labels_file}", err=True)
+        typer.echo(f"\nstopped: {session.saved} answers saved to {target}", err=True)
         raise typer.Exit(130) from None
-    typer.echo(f"\ndone: {session.saved} answers saved to {labels_file}")
+    typer.echo(f"\ndone: {session.saved} answers saved to {target}")
+
+
+def _codebook_for(target: Path, given: Optional[Path], loaded):
+    """The codebook to label with: --codebook, the labels folder's, labels/, else the model's own frames."""
+    from frames.codebook import Codebook, Frame, load_codebook
+
+    if given is not None:
+        return load_codebook(given)
+    for folder in (target.parent, *target.parent.parents[:2], Path("labels")):
+        if (folder / "codebook.json").is_file():
+            return load_codebook(folder / "codebook.json")
+    return Codebook(tuple(Frame(fid, name, name) for fid, name in zip(loaded.frames, loaded.frame_names)))
+
+
+def _show(session, loaded, column: dict, articles: bool) -> None:
+    """Print the current item: its place, context, the model's scores and the frame keys."""
+    current = session.current
+    typer.echo(f"\n[{session.position + 1}/{len(session.candidates)}] {current.source}")
+    if articles:
+        result = loaded.classify(current.text, top=0)
+        typer.echo("\n".join("    " + line for line in current.text.splitlines() if line.strip()))
+        probabilities = [f.score for f in result.frames]
+        over = [f.present for f in result.frames]
+    else:
+        if current.before:
+            typer.echo(f"    {current.before}")
+        typer.echo(f"  > {current.text}")
+        if current.after:
+            typer.echo(f"    {current.after}")
+        probabilities = loaded.predict_proba([current.text])[0]
+        over = probabilities >= loaded.thresholds
+    scores = []
+    for key, fid in session.keys.items():
+        j = column.get(fid)
+        mark = "" if j is None else f" {probabilities[j]:.2f}" + ("*" if over[j] else "")
+        scores.append(f"{key} {fid}{mark}")
+    typer.echo("  " + " | ".join(scores))
 
 
 def _print_scores(scores: dict, title: str, unit: str = "sentences") -> None:

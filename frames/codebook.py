@@ -29,6 +29,7 @@ class Codebook:
     """The frames a labels folder uses, in the codebook's order."""
 
     frames: tuple[Frame, ...]
+    scope: str = ""  # where the frames apply (regions, actors), read before any definition
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -69,4 +70,17 @@ def load_codebook(path: str | Path) -> Codebook:
             if not isinstance(row.get(key), str) or not row[key].strip():
                 raise LabelsError(f"{path}: frame {frame_id!r} needs a non-empty {key!r}")
         frames.append(Frame(frame_id, row["name"], row["definition"], str(row.get("excludes", ""))))
-    return Codebook(tuple(frames))
+    ids = {f.id for f in frames}
+    for example in _examples(data):
+        unknown = [f for f in example.get("frames", []) if f not in ids] if isinstance(example, dict) else ["?"]
+        if unknown or not isinstance(example.get("text"), str):
+            raise LabelsError(f"{path}: worked example {example!r} needs a \"text\" and frames from the codebook")
+    return Codebook(tuple(frames), str(data.get("scope", "")))
+
+
+def _examples(data: dict) -> list:
+    """Every worked example of a codebook: the frames' and the neighbouring narratives'."""
+    examples = list(data.get("examples", []))
+    for narrative in data.get("neighbouring_narratives", []):
+        examples += list(narrative.get("examples", [])) + ([narrative["contrast"]] if "contrast" in narrative else [])
+    return examples

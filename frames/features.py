@@ -202,6 +202,25 @@ class Featurizer:
 
     def logits(self, texts: list[str]) -> np.ndarray:
         """The linear scores (len(texts), n_frames) without intercepts."""
+        out = np.zeros((len(texts), self.blocks[0].n_frames))
+        for block, (col_rows, cols) in zip(self.blocks, self._columns(texts)):
+            # int32 sorts twice as fast as int64; a chunk of sentences always fits.
+            dtype = np.int32 if len(texts) * block.spec.size < 2**31 else np.int64
+            keys = col_rows.astype(dtype) * dtype(block.spec.size) + cols.astype(dtype)
+            out += block.logits(keys, len(texts))
+        return out
+
+    def terms(self, texts: list[str]) -> list[BlockTerms]:
+        """Per block, every term found in each text and its count: what `logits` sums, laid out to explain it."""
+        found = []
+        for block, (col_rows, cols) in zip(self.blocks, self._columns(texts)):
+            keys, counts = np.unique(col_rows * block.spec.size + cols, return_counts=True)
+            rows = keys // block.spec.size
+            found.append(BlockTerms(rows, keys - rows * block.spec.size, counts))
+        return found
+
+    def _columns(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per block, the (row, column) of every term occurrence in the texts, repeats included."""
         if len(self._pieces.ids) > self.CACHE_LIMIT:
             self._pieces = _Pieces(len(self.blocks))
         split = [text.lower().split() for text in texts]
@@ -211,15 +230,31 @@ class Featurizer:
             self._pieces.add(self.blocks, new)
         pieces = np.array([ids[p] for ps in split for p in ps], dtype=np.int64)
         rows = np.repeat(np.arange(len(texts), dtype=np.int64), [len(ps) for ps in split])
-        out = np.zeros((len(texts), self.blocks[0].n_frames))
+        found = []
         for b, block in enumerate(self.blocks):
             values, value_rows = self._pieces.gather(b, pieces, rows)
             if block.spec.analyzer == "char_wb":
-                cols, col_rows = values, value_rows
+                found.append((value_rows, values))
             else:
-                col_rows, cols = block.word_columns(values, value_rows)
-            # int32 sorts twice as fast as int64; a chunk of sentences always fits.
-            dtype = np.int32 if len(texts) * block.spec.size < 2**31 else np.int64
-            keys = col_rows.astype(dtype) * dtype(block.spec.size) + cols.astype(dtype)
-            out += block.logits(keys, len(texts))
-        return out
+                found.append(block.word_columns(values, value_rows))
+        return found
+
+
+@dataclass(frozen=True, eq=False)
+class BlockTerms:
+    """The distinct terms of one feature block in a list of texts, sorted by (row, column).
+
+    rows: the text each term is in; columns: the term's column in the block (its vocabulary index);
+    counts: how often it occurs in that text (its raw term frequency).
+    """
+
+    rows: np.ndarray
+    columns: np.ndarray
+    counts: np.ndarray
+
+
+def tfidf_values(terms: BlockTerms, idf: np.ndarray, n_rows: int) -> np.ndarray:
+    """Each term's tf-idf value as scikit-learn computes it: (1 + log tf) * idf, l2-normalised per text."""
+    raw = (1.0 + np.log(terms.counts)) * idf[terms.columns]
+    norms = np.sqrt(np.bincount(terms.rows, weights=raw * raw, minlength=n_rows))
+    return raw / norms[terms.rows] if len(raw) else raw

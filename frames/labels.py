@@ -318,7 +318,7 @@ TEST_SPLIT_FILE = "test-split.json"
 TEST_SPLIT_FORMAT = "frames-test-split/1"
 
 
-def test_split_rule(seed: int, share: float, doc: str) -> bool:
+def in_held_out_split(seed: int, share: float, doc: str) -> bool:
     """Whether a document falls in the held-out split: a seeded hash of its id, under ``share``."""
     digest = hashlib.sha256(f"{seed}:{doc}".encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big") / 2**64 < share

@@ -4,9 +4,11 @@ Prints, measured in the same run:
 - the median wall time of `frames classify SEED` from a cold start (goal: at most 0.5 s);
 - the median time of `python -c "import sklearn.linear_model"`, and the ratio of the two;
 - in-process scoring throughput on one core over the labelled sentences (goal: 20,000 sentences/s),
-  first pass (empty word cache) and warm.
+  first pass (empty word cache) and warm;
+- the median wall time of `frames report` from a cold start on a 5,000-word article made by
+  concatenating the seed articles in a loop (goal: under 0.5 s), and the page's size.
 
-Usage: python scripts/bench_classify.py [--runs 9] [--article PATH]
+Usage: python scripts/bench_classify.py [--runs 9] [--article PATH] [--report-words 5000]
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,6 +37,17 @@ def wall(command: list[str], runs: int) -> float:
         subprocess.run(command, check=True, capture_output=True, env=env)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def long_article(words: int) -> str:
+    """The seed articles, concatenated in a loop until the text has at least ``words`` words."""
+    seeds = sorted(SEED.parent.glob("*.txt"))
+    parts, count = [], 0
+    while count < words:
+        text = seeds[len(parts) % len(seeds)].read_text(encoding="utf-8")
+        parts.append(text)
+        count += len(text.split())
+    return "\n\n".join(parts)
 
 
 def throughput(texts: list[str], repeat: int) -> tuple[float, float]:
@@ -56,6 +70,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--article", type=Path, default=SEED)
+    parser.add_argument("--report-words", type=int, default=5000)
     args = parser.parse_args()
     if not args.article.is_file():
         sys.exit(f"no article at {args.article}; pass --article PATH")
@@ -65,6 +80,14 @@ def main() -> None:
     print(f"cold `frames classify {args.article.name}`: median {classify:.3f} s over {args.runs} runs (goal <= 0.5 s)")
     print(f"`import sklearn.linear_model` alone:       median {sklearn:.3f} s")
     print(f"ratio classify / sklearn import:            {classify / sklearn:.2f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        article = Path(tmp) / "long.txt"
+        article.write_text(long_article(args.report_words), encoding="utf-8")
+        page = Path(tmp) / "long.html"
+        report = wall([*frames_cmd, "report", str(article), "-o", str(page), "--force"], args.runs)
+        words = len(article.read_text(encoding="utf-8").split())
+        print(f"cold `frames report` on a {words:,}-word article: median {report:.3f} s over {args.runs} runs "
+              f"(goal < 0.5 s); page {page.stat().st_size / 1e6:.2f} MB")
 
     import frames
     from frames.labels import load_labels

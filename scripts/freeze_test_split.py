@@ -1,6 +1,6 @@
 """Write labels/test-split.json: the frozen held-out real test split, chosen by document.
 
-A document is held out when a seeded hash of its id falls under SHARE (frames.labels.test_split_rule),
+A document is held out when a seeded hash of its id falls under SHARE (frames.labels.in_held_out_split),
 so the choice is fixed once and a document labelled later lands on the same side every time.
 Documents already listed stay listed: the split only grows. Run after labelling new real documents:
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from frames.atomic import write_atomic
 from frames.labels import (TEST_SPLIT_FILE, TEST_SPLIT_FORMAT, article_label_files, label_files, load_test_split,
-                           parse_json_row, test_split_rule)
+                           parse_json_row, in_held_out_split)
 
 SEED = 20261125
 SHARE = 0.2
@@ -35,7 +35,7 @@ def real_documents(labels_dir: Path) -> set[str]:
 def main(labels_dir: str = "labels") -> int:
     folder = Path(labels_dir)
     docs = real_documents(folder)
-    held = sorted(load_test_split(folder) | {d for d in docs if test_split_rule(SEED, SHARE, d)})
+    held = sorted(load_test_split(folder) | {d for d in docs if in_held_out_split(SEED, SHARE, d)})
     split = {"format": TEST_SPLIT_FORMAT, "seed": SEED, "share": SHARE,
              "rule": "sha256(f'{seed}:{doc}') read as a fraction < share; documents once listed stay listed",
              "documents": held}

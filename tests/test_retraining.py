@@ -49,17 +49,17 @@ def label(workspace, keys: str, *extra):
     return run("label", article, "--labels", labels / "new.jsonl", "--model", model, *extra, input=keys)
 
 
-def test_toggle_none_skip_and_quit(workspace):
+def test_keys_then_enter_save_none_skip_and_quit(workspace):
     labels = workspace[0]
-    # sentence 1: toggle 1, 2, then 1 off -> trade; sentence 2: none; sentence 3: skip; then quit
-    result = label(workspace, "1\n2\n1\n\n0\ns\nq\n", "--annotator", "anna")
+    # sentence 1: frames 1 and 2; sentence 2: none; sentence 3: skip; then quit
+    result = label(workspace, "12\n0\ns\nq\n", "--annotator", "anna")
     assert result.exit_code == 0, result.output
     assert "saved 2 answers" in result.stdout
     assert rows(labels / "new.jsonl") == [
-        {"text": "Western foundations stir hatred between the two peoples, the deputy said.", "frames": ["trade"],
-         "source": "article.txt", "annotator": "anna"},
+        {"text": "Western foundations stir hatred between the two peoples, the deputy said.",
+         "frames": ["meddling", "trade"], "source": "article.txt", "sample": "whole", "annotator": "anna"},
         {"text": "Trade between the neighbours grew by a fifth.", "frames": [], "source": "article.txt",
-         "annotator": "anna"},
+         "sample": "whole", "annotator": "anna"},
     ]
     again = label(workspace, "q\n")  # labelled sentences are not offered again
     assert "[1/2]" in again.stdout and "The festival opens on Friday." in again.stdout
@@ -67,26 +67,26 @@ def test_toggle_none_skip_and_quit(workspace):
 
 def test_undo_removes_the_last_answer_and_asks_again(workspace):
     labels = workspace[0]
-    result = label(workspace, "1\n\nu\n2\n\nq\n")
+    result = label(workspace, "1\nu\n2\nq\n")
     assert result.exit_code == 0, result.output
     assert rows(labels / "new.jsonl") == [
         {"text": "Western foundations stir hatred between the two peoples, the deputy said.", "frames": ["trade"],
-         "source": "article.txt"}]
+         "source": "article.txt", "sample": "whole"}]
     assert result.stdout.count("[1/4]") == 2
 
 
 def test_enter_with_nothing_selected_saves_nothing_and_unknown_keys_are_refused(workspace):
     labels = workspace[0]
     result = label(workspace, "\n9\n0\nq\n")
-    assert "choose frames with their keys, or 0 for no frame" in result.stdout
+    assert "type the keys of its frames, or 0 for no frame, then Enter" in result.stdout
     assert "unknown key '9'" in result.stdout
     assert [r["frames"] for r in rows(labels / "new.jsonl")] == [[]]
 
 
-def test_closed_terminal_keeps_every_answer(workspace):
+def test_end_of_input_exits_0_with_every_answer_saved(workspace):
     labels = workspace[0]
-    result = label(workspace, "1\n\n0\n")  # input ends mid-session
-    assert result.exit_code == 130 and "2 answers saved" in result.stderr
+    result = label(workspace, "1\n0\n")  # input ends mid-session
+    assert result.exit_code == 0 and "end of input: 2 answers saved" in result.stdout
     assert len(rows(labels / "new.jsonl")) == 2
 
 
@@ -96,7 +96,7 @@ def test_ctrl_c_in_a_real_process_keeps_the_answers(workspace):
     process = subprocess.Popen([sys.executable, "-m", "frames", "label", str(article), "--labels", str(target),
                                 "--model", str(model)], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True)
-    process.stdin.write("1\n\n0\n")
+    process.stdin.write("1\n0\n")
     process.stdin.flush()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and (not target.exists() or len(target.read_text("utf-8").splitlines()) < 2):
@@ -170,7 +170,7 @@ def test_train_never_overwrites_without_force_and_prints_the_change(tiny_labels,
     assert (out / "model.json").read_bytes() == before
     result = run("train", "--labels", tiny_labels, "--out", out, "--force")
     assert result.exit_code == 0
-    assert f"compared with {out} (out-of-fold F1)" in result.stdout
+    assert f"compared with {out} (out-of-fold F1" in result.stdout
     assert any(line.split()[:1] == ["meddling"] and line.endswith("+0.000") for line in result.stdout.splitlines())
 
 
