@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from frames import load_model
 from frames.cli import app
 from frames.corpus import Document, read_corpus
 from frames.errors import Problem

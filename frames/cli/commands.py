@@ -1,0 +1,281 @@
+"""The main commands: classify, train, models, evaluate, batch."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from frames.errors import FramesError
+
+from .app import MODEL_OPTION, print_scores, app, user_errors
+
+
+@app.command()
+@user_errors
+def classify(
+    path: str = typer.Argument(..., help="Article text file, or - to read standard input."),
+    top: int = typer.Option(3, "--top", "-n", min=0, help="Evidence sentences to show per frame."),
+    as_json: bool = typer.Option(False, "--json", help="Print the full profile and every sentence's scores as JSON."),
+    model: Optional[Path] = MODEL_OPTION,
+) -> None:
+    """Score an article: each frame's article score, presence, share of sentences, and evidence.
+
+    A frame's score is its highest sentence probability (calibrated on real text). Whether the
+    article pushes the frame ("present") is the model's article rule, chosen on labelled real
+    articles; "why" says what the rule saw, e.g. how many sentences are over the threshold.
+
+    Example: frames classify article.txt --top 5
+    """
+    from frames.articles import read_article
+    from frames.model import load_model
+
+    loaded = load_model(model)
+    article = read_article(path)
+    result = loaded.classify(article.text, top=top, name=article.name)
+    if as_json:
+        out = {"article": article.name, "encoding": article.encoding, "model": loaded.describe()}
+        out.update(result.to_dict())
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=1))
+        return
+    n = len(result.sentences)
+    typer.echo(f"{article.name}: {n} sentence{'' if n == 1 else 's'}; model {loaded.identity.name}, "
+               f"article rule: {loaded.data.article_rule.kind}")
+    width = max(len(f.name) for f in result.frames)
+    typer.echo(f"{'frame':<{width}}  score  present  share  why")
+    for f in result.frames:
+        why = f.reason.split(": ", 1)[-1]
+        typer.echo(f"{f.name:<{width}}  {f.score:5.2f}  {'yes' if f.present else 'no':<7}  {f.share:5.2f}  {why}")
+    for f in result.frames:
+        if f.evidence:
+            typer.echo(f"\n{f.name}:")
+            for i in f.evidence:
+                s = result.sentences[i]
+                typer.echo(f"  {s.scores[result.frames.index(f)]:.2f}  [{s.start}:{s.end}] {s.text}")
+
+
+@app.command()
+@user_errors
+def train(
+    labels: Path = typer.Option(Path("labels"), "--labels", "-l", help="Labels folder: codebook.json and *.jsonl files."),
+    out: Path = typer.Option(..., "--out", "-o", help="Model folder to write, e.g. models/NAME."),
+    force: bool = typer.Option(False, "--force", help="Replace a model already at --out."),
+) -> None:
+    """Train a model on a labels folder, choosing features and C by cross-validation grouped by source.
+
+    Writes model.json, vocabulary.json, weights.npz and metrics.json to --out (never over an
+    existing model without --force), then prints the out-of-fold scores per frame beside the
+    previous model's (the one replaced, else the default model), with the change.
+
+    Sentences labelled by several annotators are settled first: a row marked "settled": true
+    wins, else a frame is kept when more than half of the annotators gave it.
+
+    Example: frames train --labels labels --out models/mine
+    """
+    from frames.training import check_out, train as run_training
+
+    check_out(out, force)
+    typer.echo(f"training on {labels} ...", err=True)
+    result = run_training(labels, out, force)
+    typer.echo(f"{result.n_sentences} sentences, {result.n_groups} sources, {result.n_folds}-fold grouped CV"
+               f"{'' if result.real is None else ' tuned on real rows'}; chose {result.chosen.features}, "
+               f"C={result.chosen.C:g}, written weight {result.chosen.written_weight:g} "
+               f"(mean AP {result.chosen.mean_ap:.3f}); {result.n_heldout_documents} documents held out")
+    if result.rule is not None:
+        tried = ", ".join(f"{s.kind} {s.macro_f1:.3f}" for s in result.rule.scores)
+        typer.echo(f"article rule: {result.rule.rule.kind}, chosen on {result.rule.n_articles} labelled articles "
+                   f"(cross-validated macro-F1: {tried})")
+    if result.settled.n_multi or result.settled.n_settled:
+        typer.echo(f"settled {result.settled.n_multi} sentences labelled by several annotators "
+                   f"({result.settled.n_ties} tied frames dropped) and used {result.settled.n_settled} settled rows; "
+                   f"rule: {result.settled.rule}")
+    print_scores(result.evaluation.to_dict(), "\nout-of-fold, all rows")
+    if result.real is not None:
+        print_scores(result.real.to_dict(), "\nout-of-fold, real rows only")
+    if result.heldout is not None:
+        print_scores(result.heldout.to_dict(), "\nHELD-OUT real test split, sentences")
+    for sample, evaluation in result.heldout_by_sample.items():
+        typer.echo(f"  held-out {sample} rows: macro-F1 {evaluation.macro_f1:.3f}, false alarms "
+                   f"{evaluation.false_alarm if evaluation.false_alarm is not None else float('nan'):.3f} "
+                   f"({evaluation.n} sentences)")
+    if result.heldout_articles is not None:
+        print_scores(result.heldout_articles.to_dict(), "\nHELD-OUT real test split, articles", "articles")
+    for level, table in result.reliability.items():
+        typer.echo(f"calibration on the held-out {level}: expected calibration error {table['ece']:.3f}")
+    if result.previous is not None:
+        _print_change((result.real or result.evaluation).to_dict(), result.previous)
+    typer.echo(f"model written to {result.out} in {result.seconds:.1f}s")
+
+
+def _print_change(scores: dict, previous) -> None:
+    """The new out-of-fold F1 beside the previous model's, frame by frame."""
+    rows = scores["frames"]
+    width = max(len("macro-F1"), *(len(fid) for fid in rows))
+    typer.echo(f"\ncompared with {previous.path} (out-of-fold F1, real rows when the labels have them)")
+    typer.echo(f"{'frame':<{width}}    new  previous  change")
+    for fid, s in [*rows.items(), ("macro-F1", {"f1": scores["macro_f1"]})]:
+        before = previous.oof_macro_f1 if fid == "macro-F1" else previous.oof_f1.get(fid)
+        if before is None:
+            typer.echo(f"{fid:<{width}}  {s['f1']:5.3f}       n/a     new")
+        else:
+            typer.echo(f"{fid:<{width}}  {s['f1']:5.3f}     {before:5.3f}  {s['f1'] - before:+6.3f}")
+
+
+@app.command("models")
+@user_errors
+def models_command(
+    folder: Path = typer.Argument(Path("models"), help="Folder holding model folders."),
+) -> None:
+    """List the models in a folder: name, date, frames, labelled sentences, data hash, out-of-fold macro-F1.
+
+    Example: frames models models
+    """
+    from frames.versions import list_models
+
+    infos = list_models(folder)
+    if not infos:
+        typer.echo(f"no models in {folder}")
+        return
+    typer.echo(f"{'name':<16} {'trained':<20} {'sentences':>9}  {'data':<12} {'macro-F1':>8}  frames")
+    for m in infos:
+        f1 = f"{m.oof_macro_f1:.3f}" if m.oof_macro_f1 is not None else "n/a"
+        typer.echo(f"{m.name:<16} {m.trained_at:<20} {m.n_sentences:>9}  {m.data_sha256[:12]:<12} {f1:>8}  "
+                   f"{', '.join(m.frames)}")
+
+
+@app.command()
+@user_errors
+def evaluate(
+    labels: Optional[Path] = typer.Option(None, "--labels", "-l", help="A labelled JSONL file of sentences to score."),
+    articles: Optional[Path] = typer.Option(None, "--articles", "-a", help="A JSONL file of whole articles labelled "
+                                            "with the frames they push (see labels/articles/), scored at article level."),
+    as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
+    skip_bad: bool = typer.Option(False, "--skip-bad", help="Score the good rows even if some are malformed "
+                                  "(default: exit 1 on the first malformed row)."),
+    models: Optional[list[Path]] = typer.Option(
+        None, "--model", "-m", help="Model folder; give it twice to compare two models (default: the shipped model)."),
+) -> None:
+    """Score labelled sentences (--labels) or whole articles (--articles) with a model: per-frame
+    precision, recall, F1, support, macro-F1 over the frames with support, and the false-alarm rate
+    (the share of items with no frame that get one).
+
+    Frames the model does not know are reported and left out. Use text the model was not trained
+    on, or the figures flatter it. With two or more --model, each is scored on the same file and
+    the F1 scores are shown side by side; --json then prints {"models": [{"model": DIR, ...}]}.
+
+    Example: frames evaluate --articles labels/articles/real.jsonl --model models/default
+    """
+    from frames.evaluation import compare_table, evaluate_article_file, evaluate_file
+    from frames.model import load_model
+
+    if (labels is None) == (articles is None):
+        raise FramesError("give --labels FILE (sentences) or --articles FILE (whole articles), one of the two")
+    target = labels or articles
+    results = []
+    for path in models or [None]:
+        model = load_model(path)
+        evaluation, problems = (evaluate_file if labels else evaluate_article_file)(model, target)
+        malformed = [p for p in problems if not p.message.startswith("unknown frame")]
+        if malformed and not skip_bad:
+            raise FramesError(f"{malformed[0]}; fix the row, or add --skip-bad to score the good rows only")
+        for problem in problems:
+            typer.echo(f"warning: {model.path}: {problem}", err=True)
+        results.append((str(model.path), evaluation.to_dict()))
+    unit = "sentences" if labels else "articles"
+    if len(results) == 1:
+        scores = results[0][1]
+        if as_json:
+            typer.echo(json.dumps(scores, indent=1))
+        else:
+            print_scores(scores, f"{target}", unit)
+        return
+    if as_json:
+        typer.echo(json.dumps({"models": [{"model": name, **scores} for name, scores in results]}, indent=1))
+        return
+    typer.echo(f"{target}: F1 by model")
+    for line in compare_table(results):
+        typer.echo(line)
+
+
+@app.command()
+@user_errors
+def batch(
+    folder: Path = typer.Argument(..., help="Folder of article files."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output file (.csv or .jsonl); default: JSONL to standard output."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="csv or jsonl (default: from --out's extension)."),
+    pattern: str = typer.Option("*.txt", "--glob", "-g", help="File-name pattern of the articles."),
+    recursive: bool = typer.Option(True, "--recursive/--no-recursive", help="Look in subfolders too."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes."),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted --out: skip articles already in it."),
+    strict: bool = typer.Option(False, "--strict", help="Stop at the first file that cannot be scored (exit 1)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing --out instead of refusing."),
+    evidence: int = typer.Option(0, "--evidence", "-e", help="Top evidence sentences per frame in each JSONL row."),
+    backend: Optional[str] = typer.Option(None, "--backend", help="joblib backend for the workers, e.g. loky or dask."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, with --backend dask."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary."),
+    model: Optional[Path] = MODEL_OPTION,
+) -> None:
+    """Score every article in a folder: one row per article, in path order, streamed to CSV or JSONL.
+
+    Each row holds the article's path (relative to FOLDER), the sha256 of its bytes, its number of
+    sentences, and per frame the score, presence and share exactly as `frames classify` computes them.
+    Rows are written and flushed one by one, so an interrupted run leaves a valid file.
+
+    --resume skips articles whose path and hash are already in --out and appends the rest. An
+    article whose content changed since it was scored is scored again, and when the run completes
+    its old row is dropped: the file is rewritten in path order with one row per article, and the
+    summary says how many rows were replaced. Rows of files no longer in FOLDER are kept.
+
+    Files that cannot be read, are binary or empty, or hold no sentences, and folders that cannot
+    be read or loop back through links, are skipped with a reason, listed in the summary and in
+    FILE.errors.jsonl beside --out.
+
+    Exit codes: 0 done (even with skipped files); 1 stopped by a bad file under --strict, or a bad
+    folder, model or output; 2 usage error; 130 interrupted (the output is valid: rerun with --resume).
+
+    Example: frames batch articles/ --out scores.csv --jobs 2 --resume
+    """
+    from frames.batch import BatchOptions, output_format, run_batch
+
+    fmt = output_format(out, fmt)
+    options = BatchOptions(root=folder, out=out, format=fmt, pattern=pattern, recursive=recursive, jobs=jobs,
+                           resume=resume, strict=strict, force=force, evidence=evidence, model=model,
+                           backend=backend, scheduler=scheduler)
+    show = not quiet and sys.stderr.isatty()
+    try:
+        if show:
+            from rich.console import Console
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeRemainingColumn)
+
+            columns = (TextColumn("scoring"), BarColumn(), MofNCompleteColumn(),
+                       TextColumn("{task.fields[rate]:.0f} articles/s"), TimeRemainingColumn())
+            with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+                task = bar.add_task("scoring", total=None, rate=0.0)
+                started = time.perf_counter()
+
+                def update(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total,
+                               rate=done / max(time.perf_counter() - started, 1e-9))
+
+                summary = run_batch(options, sys.stdout, update)
+        else:
+            summary = run_batch(options, sys.stdout)
+    except KeyboardInterrupt:
+        where = f"; {out} is valid: run again with --resume" if out else ""
+        typer.echo(f"interrupted{where}", err=True)
+        raise typer.Exit(130) from None
+    if quiet:
+        return
+    typer.echo(f"scored {summary.scored}, unchanged {summary.unchanged}, skipped {len(summary.skipped)}"
+               + (f", replaced {summary.replaced} stale rows" if summary.replaced else "")
+               + f" in {summary.seconds:.1f}s ({summary.articles_per_second:.1f} articles/s, "
+               f"{summary.megabytes_per_second:.2f} MB/s)", err=True)
+    for skip in summary.skipped:
+        typer.echo(f"  skipped {skip.path}: {skip.reason}", err=True)
+    if summary.skipped and summary.errors_file:
+        typer.echo(f"  (also in {summary.errors_file})", err=True)
