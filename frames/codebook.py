@@ -41,14 +41,41 @@ def codebook_path(labels_dir: str | Path) -> Path:
     return Path(labels_dir) / CODEBOOK_FILE
 
 
+def find_codebook(labels_file: str | Path, given: str | Path | None = None, model_folder: str | Path | None = None,
+                  frames: tuple[tuple[str, str], ...] = ()) -> Codebook:
+    """The codebook to label with: ``given``; else the labels folder's (beside ``labels_file``, up to
+    two folders above it, or ./labels); else the one a model folder carries (training copies it there,
+    so labelling works outside the project folder); else one made from ``frames`` ((id, name) pairs).
+    """
+    if given is not None:
+        return load_codebook(given)
+    parent = Path(labels_file).parent
+    for folder in (parent, *list(parent.parents)[:2], Path("labels")):
+        if codebook_path(folder).is_file():
+            return load_codebook(codebook_path(folder))
+    if model_folder is not None and codebook_path(model_folder).is_file():
+        return load_codebook(codebook_path(model_folder))
+    if not frames:
+        raise LabelsError(f"no {CODEBOOK_FILE} found beside {labels_file}, in ./labels or in the model; give --codebook")
+    return Codebook(tuple(Frame(fid, name, name) for fid, name in frames))
+
+
 def load_codebook(path: str | Path) -> Codebook:
     """Read and validate a codebook file (or the codebook.json of a labels folder)."""
     path = Path(path)
     if path.is_dir():
         path = codebook_path(path)
+    if path.exists() and not path.is_file():  # a device or a pipe (/dev/zero would never end)
+        raise LabelsError(f"{path}: not a file; give a labels folder or its {CODEBOOK_FILE}")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
+        # A missing folder is named as such, not as a folder without a codebook.
+        folder = path if path.suffix != ".json" else path.parent
+        if not folder.is_dir():
+            raise LabelsError(f"{folder}: no such folder; give the labels folder (it holds {CODEBOOK_FILE})") from None
+        if path.name != CODEBOOK_FILE:
+            raise LabelsError(f"{path}: no such file; give a labels folder or its {CODEBOOK_FILE}") from None
         raise LabelsError(f"{path}: no codebook here; a labels folder needs a {CODEBOOK_FILE}") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise LabelsError(f"{path}: not a readable JSON codebook ({exc})") from None

@@ -44,14 +44,20 @@ class Evaluation:
                 "without_support": list(self.without_support)}
 
 
-def score_frames(truth: np.ndarray, predicted: np.ndarray, frame_ids: tuple[str, ...]) -> Evaluation:
+def score_frames(truth: np.ndarray, predicted: np.ndarray, frame_ids: tuple[str, ...],
+                 known: np.ndarray | None = None) -> Evaluation:
     """Compare boolean (n, n_frames) label and prediction matrices frame by frame.
 
     A frame with nothing predicted has precision 0; a frame with no positives has recall and F1 0
-    and is left out of the macro mean (and listed in without_support).
+    and is left out of the macro mean (and listed in without_support). With ``known`` (see
+    known_matrix), each frame is scored only on the rows that judge it, and only rows that judge
+    every frame count as having no frame.
     """
     truth = truth.astype(bool)
     predicted = predicted.astype(bool)
+    if known is not None and not known.all():
+        truth = truth & known  # a row that does not judge a frame is neither a hit nor a miss for it
+        predicted = predicted & known
     scores = {}
     for j, fid in enumerate(frame_ids):
         tp = int((truth[:, j] & predicted[:, j]).sum())
@@ -63,7 +69,7 @@ def score_frames(truth: np.ndarray, predicted: np.ndarray, frame_ids: tuple[str,
         scores[fid] = FrameScore(precision, recall, f1, support)
     supported = [s.f1 for s in scores.values() if s.support]
     macro = float(np.mean(supported)) if supported else 0.0
-    none = ~truth.any(axis=1)
+    none = ~truth.any(axis=1) if known is None else ~truth.any(axis=1) & known.all(axis=1)
     false_alarm = float(predicted[none].any(axis=1).mean()) if none.any() else None
     return Evaluation(scores, macro, int(truth.shape[0]), false_alarm, int(none.sum()),
                       tuple(fid for fid, s in scores.items() if not s.support))
@@ -108,14 +114,30 @@ def label_matrix(sentences: list[LabelledSentence] | tuple[LabelledSentence, ...
     return matrix
 
 
+def known_matrix(sentences: list[LabelledSentence] | tuple[LabelledSentence, ...], frame_ids: tuple[str, ...]) -> np.ndarray:
+    """Boolean (n, n_frames) matrix of which frames each sentence judges: all of them for a complete
+    row, only those in frames or absent for a partial one (the others are unknown)."""
+    matrix = np.ones((len(sentences), len(frame_ids)), dtype=bool)
+    for i, sentence in enumerate(sentences):
+        if sentence.known is not None:
+            matrix[i] = [fid in sentence.known for fid in frame_ids]
+    return matrix
+
+
 def average_precision(truth: np.ndarray, scores: np.ndarray) -> float:
-    """Area under the precision-recall curve of one frame (mean precision at each positive)."""
+    """Area under the precision-recall curve of one frame, as scikit-learn's average_precision_score:
+    the precision at each distinct score, weighted by the recall it adds. Tied scores are one step,
+    so the result never depends on the order of the rows (a test compares with scikit-learn)."""
+    scores = np.asarray(scores, dtype=np.float64)
     order = np.argsort(-scores, kind="stable")
-    hits = truth[order].astype(bool)
+    hits = np.asarray(truth)[order].astype(bool)
     if not hits.any():
         return 0.0
-    precision_at = np.cumsum(hits) / np.arange(1, len(hits) + 1)
-    return float(precision_at[hits].mean())
+    ranked = scores[order]
+    last = np.flatnonzero(np.append(ranked[1:] != ranked[:-1], True))  # the last row of each run of equal scores
+    found = np.cumsum(hits)[last]
+    gained = np.diff(found, prepend=0)
+    return float((gained * found / (last + 1)).sum() / found[-1])
 
 
 def evaluate_file(model, labels_file: str | Path) -> tuple[Evaluation, list[Problem]]:
@@ -126,7 +148,7 @@ def evaluate_file(model, labels_file: str | Path) -> tuple[Evaluation, list[Prob
         raise LabelsError(f"{labels_file}: no labelled sentences to evaluate{reason}")
     truth = label_matrix(sentences, model.frames)
     predicted = model.predict_proba([s.text for s in sentences]) >= model.thresholds
-    return score_frames(truth, predicted, model.frames), problems
+    return score_frames(truth, predicted, model.frames, known_matrix(sentences, model.frames)), problems
 
 
 def evaluate_articles(model, articles: list[LabelledArticle] | tuple[LabelledArticle, ...]) -> Evaluation:

@@ -8,6 +8,7 @@ probabilities against the scikit-learn pipeline the model was exported from.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -192,6 +193,9 @@ class Featurizer:
     Python only lower-cases each text, splits it on whitespace and maps the pieces to ids
     (pieces repeat across sentences, so each is analysed once); gathering each block's ids,
     forming word n-grams and counting terms per sentence are array operations.
+
+    Safe to share between threads: the piece cache is the only mutable state, and a lock guards
+    its lookups and growth (a test scores from eight threads at once and compares).
     """
 
     CACHE_LIMIT = 200_000
@@ -199,6 +203,14 @@ class Featurizer:
     def __init__(self, blocks: list[TfidfBlock]):
         self.blocks = blocks
         self._pieces = _Pieces(len(blocks))
+        self._lock = threading.Lock()  # guards _pieces: one model may score in several threads
+
+    def __getstate__(self) -> dict:
+        """Pickled without the cache and the lock (a lock cannot be pickled; the cache refills)."""
+        return {"blocks": self.blocks}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["blocks"])
 
     def logits(self, texts: list[str]) -> np.ndarray:
         """The linear scores (len(texts), n_frames) without intercepts."""
@@ -221,18 +233,22 @@ class Featurizer:
 
     def _columns(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per block, the (row, column) of every term occurrence in the texts, repeats included."""
-        if len(self._pieces.ids) > self.CACHE_LIMIT:
-            self._pieces = _Pieces(len(self.blocks))
         split = [text.lower().split() for text in texts]
-        ids = self._pieces.ids
-        new = list(dict.fromkeys(p for pieces in split for p in pieces if p not in ids))
-        if new:
-            self._pieces.add(self.blocks, new)
-        pieces = np.array([ids[p] for ps in split for p in ps], dtype=np.int64)
+        with self._lock:
+            if len(self._pieces.ids) > self.CACHE_LIMIT:
+                self._pieces = _Pieces(len(self.blocks))
+            cache = self._pieces
+            ids = cache.ids
+            new = list(dict.fromkeys(p for pieces in split for p in pieces if p not in ids))
+            if new:
+                cache.add(self.blocks, new)
+            pieces = np.array([ids[p] for ps in split for p in ps], dtype=np.int64)
+        # Outside the lock: a cache only grows (appending), so these ids stay valid in `cache`
+        # whatever other threads add to it or put in its place meanwhile.
         rows = np.repeat(np.arange(len(texts), dtype=np.int64), [len(ps) for ps in split])
         found = []
         for b, block in enumerate(self.blocks):
-            values, value_rows = self._pieces.gather(b, pieces, rows)
+            values, value_rows = cache.gather(b, pieces, rows)
             if block.spec.analyzer == "char_wb":
                 found.append((value_rows, values))
             else:

@@ -7,135 +7,56 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from frames.answers import Imported, Reading
 from frames.codebook import Codebook
+from frames.doccano import doccano_lines, read_doccano
 from frames.errors import LabelsError
-from frames.labelling import LabelFile
-from frames.labels import LabelledSentence, label_files, normalise, read_label_file
+from frames.label_studio import config_path, is_config, label_studio_config, label_studio_tasks, read_label_studio
+from frames.labelfile import LabelFile
+from frames.labels import LabelledSentence, contradicts, label_files, normalise, read_label_file
 from frames.outputs import check_target
+from frames.prodigy import prodigy_lines, read_prodigy
 
 TOOLS = ("label-studio", "doccano", "prodigy")
 
 
 @dataclass(frozen=True)
-class Imported:
-    """One annotation read from a tool's export: text, label names, and who gave them."""
+class ReadOptions:
+    """How to read an export: Label Studio's data key and Choices control, doccano's empty label lists."""
 
-    text: str
-    labels: tuple[str, ...]
-    source: str | None = None
-    annotator: str | None = None
+    text_key: str = "text"  # Label Studio: the task data key holding the sentence
+    from_name: str | None = None  # Label Studio: the Choices control holding the frames (needed if several)
+    empty_means_none: bool = False  # doccano: an empty label list means "no frame", not "not labelled"
 
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What an import did: rows added, duplicates left out, and what could not be mapped."""
+    """What an import did: records read, rows added, and every answer left out, by reason.
+
+    unknown: answers that say nothing about the frames (skipped, cancelled, ignored, unanswered,
+    empty where empty may mean unlabelled); unmapped_rows: answers left out because a label name
+    does not map, counted by name in ``unmapped``; unusable: records without text.
+    """
 
     added: int
     duplicates: int
     conflicts: int
     unmapped: dict[str, int]  # label name -> rows left out because of it
-    unusable: int  # records with no text or no answer
+    unusable: int  # records with no text
+    read: int = 0
+    unknown: int = 0
+    unmapped_rows: int = 0
 
 
-def read_export(path: Path, tool: str) -> tuple[list[Imported], int]:
-    """Annotations from a tool's export file; also the number of records with nothing usable."""
+def read_export(path: Path, tool: str, options: ReadOptions = ReadOptions()) -> Reading:
+    """The answers of a tool's export file, with counts of the records that gave none."""
     if tool not in TOOLS:
         raise LabelsError(f"unknown tool {tool!r}; use one of {', '.join(TOOLS)}")
-    records = _records(Path(path))
-    reader = {"label-studio": _label_studio, "doccano": _doccano, "prodigy": _prodigy}[tool]
-    found: list[Imported] = []
-    unusable = 0
-    for record in records:
-        rows = reader(record) if isinstance(record, dict) else []
-        unusable += not rows
-        found.extend(rows)
-    if tool == "prodigy":
-        found = _merge_binary(found)
-    return found, unusable
-
-
-def _records(path: Path) -> list:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LabelsError(f"{path}: cannot be read as UTF-8 ({exc})") from None
-    stripped = text.lstrip()
-    if stripped.startswith("["):
-        try:
-            return json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise LabelsError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    records = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise LabelsError(f"{path}:{number}: malformed JSON ({exc.msg})") from None
-    return records
-
-
-def _text(data: dict) -> str | None:
-    text = data.get("text")
-    if isinstance(text, str) and text.strip():
-        return text
-    return next((v for v in data.values() if isinstance(v, str) and v.strip()), None)
-
-
-def _label_studio(task: dict) -> list[Imported]:
-    data = task.get("data") or {}
-    text = _text(data) if isinstance(data, dict) else None
-    if text is None:
-        return []
-    rows = []
-    for annotation in task.get("annotations") or []:
-        if annotation.get("was_cancelled"):
-            continue
-        choices = [c for r in annotation.get("result") or [] if r.get("type") == "choices"
-                   for c in (r.get("value") or {}).get("choices") or []]
-        who = annotation.get("completed_by")
-        if isinstance(who, dict):
-            who = who.get("email") or who.get("id")
-        rows.append(Imported(text, tuple(choices), data.get("source"), None if who is None else str(who)))
-    return rows
-
-
-def _doccano(record: dict) -> list[Imported]:
-    text = record.get("text") or record.get("data")
-    labels = record.get("label", record.get("labels"))
-    if not isinstance(text, str) or not text.strip() or not isinstance(labels, list):
-        return []
-    return [Imported(text, tuple(str(x) for x in labels), record.get("source"),
-                     None if record.get("user") is None else str(record.get("user")))]
-
-
-def _prodigy(record: dict) -> list[Imported]:
-    text = record.get("text")
-    answer = record.get("answer")
-    if not isinstance(text, str) or not text.strip() or answer not in {"accept", "reject"}:
-        return []
-    meta = record.get("meta") or {}
-    who = record.get("_annotator_id")
-    source = meta.get("source") if isinstance(meta, dict) else None
-    if "accept" in record and isinstance(record["accept"], list):  # choice interface: the chosen options
-        labels = tuple(str(x) for x in record["accept"]) if answer == "accept" else ()
-        return [Imported(text, labels, source, who)]
-    if isinstance(record.get("label"), str):  # binary: one label accepted or rejected
-        return [Imported(text, (record["label"],) if answer == "accept" else (), source, who)]
-    return []
-
-
-def _merge_binary(rows: list[Imported]) -> list[Imported]:
-    """Prodigy's binary answers for the same text and annotator become one multi-label row."""
-    merged: dict[tuple[str, str | None], Imported] = {}
-    for row in rows:
-        key = (row.text, row.annotator)
-        if key in merged:
-            before = merged[key]
-            merged[key] = Imported(row.text, tuple(dict.fromkeys(before.labels + row.labels)), before.source, row.annotator)
-        else:
-            merged[key] = row
-    return list(merged.values())
+    if tool == "label-studio":
+        return read_label_studio(Path(path), options.text_key, options.from_name)
+    if tool == "doccano":
+        return read_doccano(Path(path), options.empty_means_none)
+    return read_prodigy(Path(path))
 
 
 def label_map(codebook: Codebook, pairs: list[str]) -> dict[str, str]:
@@ -150,64 +71,82 @@ def label_map(codebook: Codebook, pairs: list[str]) -> dict[str, str]:
     return mapping
 
 
-def import_labels(rows: list[Imported], mapping: dict[str, str], target: Path, labels_dir: Path,
-                  default_source: str, unusable: int = 0) -> ImportReport:
-    """Append mapped rows to ``target``, leaving out those already in the labels folder."""
-    known: dict[tuple[str, str | None], tuple[str, ...]] = {}
+def import_labels(reading: Reading, mapping: dict[str, str], target: Path, labels_dir: Path,
+                  default_source: str) -> ImportReport:
+    """Append mapped answers to ``target``, leaving out those already in the labels folder.
+
+    A partial answer (see Imported) becomes a row with "absent"; one that judges every frame is
+    written as a complete row. An answer is left out as already there when the same annotator's rows
+    on the sentence already say all it says, and as a conflict when they say otherwise.
+    """
+    frame_ids = set(mapping.values())
+    seen: dict[tuple[str, str | None], list[LabelledSentence]] = {}
     for file in sorted(set(label_files(labels_dir)) | {Path(target)}):
         if Path(file).is_file():
             for s in read_label_file(file)[0]:
-                known.setdefault((normalise(s.text), s.annotator), tuple(sorted(s.frames)))
+                seen.setdefault((normalise(s.text), s.annotator), []).append(s)
     unmapped: Counter[str] = Counter()
-    added = duplicates = conflicts = 0
+    added = duplicates = conflicts = unmapped_rows = 0
     out = LabelFile(target)
-    for row in rows:
-        missing = [name for name in row.labels if name not in mapping and name.casefold() not in mapping]
+    for row in reading.rows:
+        names = row.labels + (row.absent or ())
+        missing = [name for name in dict.fromkeys(names) if name not in mapping and name.casefold() not in mapping]
         if missing:
             unmapped.update(missing)
+            unmapped_rows += 1
             continue
-        frames = tuple(sorted({mapping.get(name) or mapping[name.casefold()] for name in row.labels}))
+        frames = sorted({mapping.get(name) or mapping[name.casefold()] for name in row.labels})
+        absent = None
+        if row.absent is not None:
+            absent = sorted({mapping.get(name) or mapping[name.casefold()] for name in row.absent} - set(frames))
+            if frame_ids <= set(frames) | set(absent):
+                absent = None  # every frame judged: a complete row
+        new = LabelledSentence(row.text, tuple(frames), row.source or default_source, annotator=row.annotator,
+                               known=None if absent is None else tuple(frames + absent))
         key = (normalise(row.text), row.annotator)
-        if key in known:
-            duplicates += known[key] == frames
-            conflicts += known[key] != frames
+        before = seen.get(key, [])
+        if any(contradicts(old, new) for old in before):
+            conflicts += 1
             continue
-        record: dict = {"text": row.text, "frames": list(frames), "source": row.source or default_source}
+        if before and all(any(old.judges(f) for old in before) for f in (new.known or frame_ids)):
+            duplicates += 1
+            continue
+        record: dict = {"text": row.text, "frames": frames}
+        if absent is not None:
+            record["absent"] = absent
+        record["source"] = new.source
         if row.annotator:
             record["annotator"] = row.annotator
         out.append(record)
-        known[key] = frames
+        seen.setdefault(key, []).append(new)
         added += 1
-    return ImportReport(added, duplicates, conflicts, dict(unmapped), unusable)
+    return ImportReport(added, duplicates, conflicts, dict(unmapped), reading.unusable, reading.read,
+                        reading.unknown, unmapped_rows)
 
 
-def export_labels(sentences: list[LabelledSentence] | tuple[LabelledSentence, ...], codebook: Codebook, tool: str) -> str:
+@dataclass(frozen=True)
+class Export:
+    """What `labels export` writes: the export's text, the Label Studio config (else None), the
+    rows written and the partial rows left out (a tool without "unknown" would read them as complete)."""
+
+    text: str
+    config: str | None
+    written: int
+    left_out: int = 0
+
+
+def export_labels(sentences: list[LabelledSentence] | tuple[LabelledSentence, ...], codebook: Codebook,
+                  tool: str) -> Export:
     """The labelled sentences in a tool's import format, label names being frame ids."""
     if tool not in TOOLS:
         raise LabelsError(f"unknown tool {tool!r}; use one of {', '.join(TOOLS)}")
     if tool == "label-studio":
-        tasks = []
-        for s in sentences:
-            annotation: dict = {"result": [{"from_name": "frames", "to_name": "text", "type": "choices",
-                                            "value": {"choices": list(s.frames)}}]}
-            if s.annotator:
-                annotation["completed_by"] = s.annotator
-            tasks.append({"data": {"text": s.text, "source": s.source}, "annotations": [annotation]})
-        return json.dumps(tasks, ensure_ascii=False, indent=1) + "\n"
-    lines = []
-    options = [{"id": f.id, "text": f.name} for f in codebook.frames]
-    for s in sentences:
-        if tool == "doccano":
-            row: dict = {"text": s.text, "label": list(s.frames), "source": s.source}
-            if s.annotator:
-                row["user"] = s.annotator
-        else:
-            row = {"text": s.text, "options": options, "accept": list(s.frames), "answer": "accept",
-                   "meta": {"source": s.source}}
-            if s.annotator:
-                row["_annotator_id"] = s.annotator
-        lines.append(json.dumps(row, ensure_ascii=False))
-    return "\n".join(lines) + "\n"
+        text, left_out = label_studio_tasks(sentences)
+        return Export(text, label_studio_config(codebook), len(sentences) - left_out, left_out)
+    if tool == "doccano":
+        text, left_out = doccano_lines(sentences)
+        return Export(text, None, len(sentences) - left_out, left_out)
+    return Export(prodigy_lines(sentences, codebook), None, len(sentences))
 
 
 def is_export(path: Path, tool: str) -> bool:
@@ -233,7 +172,18 @@ def is_export(path: Path, tool: str) -> bool:
 
 
 def check_export_target(out: Path, tool: str, force: bool) -> None:
-    """Refuse an --out that is not writable, or holds anything but an earlier export for ``tool``."""
+    """Refuse an --out that is not writable, or holds anything but an earlier export for ``tool``;
+    for Label Studio, the same for the labelling config written beside it (see export_paths)."""
     if tool not in TOOLS:
         raise LabelsError(f"unknown tool {tool!r}; use one of {', '.join(TOOLS)}")
     check_target(out, force, f"a {tool} export", lambda path: is_export(path, tool))
+    if tool == "label-studio":
+        if config_path(out) == Path(out):
+            raise LabelsError(f"{out}: the labelling config goes to OUT with .config.xml as its extension; "
+                              "give --out another extension, such as .json")
+        check_target(config_path(out), force, "a Label Studio labelling config", is_config)
+
+
+def export_paths(out: Path, tool: str) -> tuple[Path, Path | None]:
+    """Where `labels export` writes: the export, and for Label Studio its labelling config beside it."""
+    return Path(out), config_path(out) if tool == "label-studio" else None

@@ -10,7 +10,6 @@ a corpus are saved as references (corpus, document, offsets, hash), never as cop
 from __future__ import annotations
 
 import json
-import os
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from frames.articles import read_article
-from frames.atomic import write_atomic
 from frames.corpus import Document, is_corpus, read_corpus
 from frames.errors import ArticleError, FramesError
+from frames.labelfile import LabelFile
 from frames.labels import label_files, normalise, read_label_file
 from frames.references import REGISTRY_FILE, find_registry, load_registry, reference, register_corpus, span_hash
 from frames.sentences import split_sentences
@@ -173,45 +172,6 @@ def random_sample(items: list, n: int, seed: int) -> list:
     if n <= 0:
         return []
     return random.Random(seed).sample(items, min(n, len(items)))
-
-
-class LabelFile:
-    """A JSONL labels file that answers are appended to one by one, each synced to disk."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-
-    def append(self, row: dict) -> None:
-        """Append one row as one complete line, flushed and fsync'd before returning."""
-        line = (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        try:
-            size = os.fstat(fd).st_size
-            if size and not self._ends_with_newline():
-                line = b"\n" + line  # a hand-edited file without a final newline: keep its last line whole
-            os.write(fd, line)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-    def remove_last(self) -> dict | None:
-        """Take the last row off the file (write-and-rename) and return it; None if empty."""
-        if not self.path.is_file():
-            return None
-        lines = self.path.read_text(encoding="utf-8").splitlines(keepends=True)
-        while lines and not lines[-1].strip():
-            lines.pop()
-        if not lines:
-            return None
-        last = json.loads(lines.pop())
-        write_atomic(self.path, "".join(lines).encode("utf-8"))
-        return last
-
-    def _ends_with_newline(self) -> bool:
-        with open(self.path, "rb") as f:
-            f.seek(-1, os.SEEK_END)
-            return f.read(1) == b"\n"
 
 
 def sentence_row(candidate: Candidate, frames: list[str], sample: str | None, annotator: str | None) -> dict:

@@ -15,7 +15,7 @@ from frames.references import CorpusTexts
 
 ARTICLES_DIR = "articles"  # labels/articles/*.jsonl: whole articles labelled as a whole
 SAMPLES = ("whole", "random", "uncertain", "targeted", "written", "seed")
-KNOWN_FIELDS = frozenset({"text", "frames", "source", "annotator", "settled", "note", "sample",
+KNOWN_FIELDS = frozenset({"text", "frames", "absent", "source", "annotator", "settled", "note", "sample",
                           "corpus", "doc", "start", "end", "sha"})
 REFERENCE_FIELDS = ("corpus", "doc", "start", "end", "sha")
 
@@ -25,6 +25,8 @@ class LabelledSentence:
     """One labelled sentence and where it was read from (file and 1-based line).
 
     A reference row's text is read from its corpus; ``corpus`` and ``doc`` then say where.
+    ``known`` is None for a complete row (every frame not in ``frames`` is absent); a partial row
+    (one with "absent") lists the frames it judged, present or absent, and says nothing of the rest.
     """
 
     text: str
@@ -37,11 +39,16 @@ class LabelledSentence:
     sample: str | None = None  # how it was drawn: one of SAMPLES (None: not recorded)
     corpus: str | None = None  # for a reference row: the registered corpus and document it points into
     doc: str | None = None
+    known: tuple[str, ...] | None = None  # the frames judged (present or absent); None: every frame
 
     @property
     def real(self) -> bool:
         """Whether the sentence is real text from a corpus (not written by the team)."""
         return self.corpus is not None
+
+    def judges(self, frame: str) -> bool:
+        """Whether the row says anything about ``frame``: always for a complete row."""
+        return self.known is None or frame in self.known
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,22 @@ def label_files(labels_dir: str | Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.jsonl") if p.is_file() and ARTICLES_DIR not in p.relative_to(root).parts[:-1])
 
 
+FOLDER_FILES = ("codebook.json", "corpora.json", "test-split.json")  # the *.json a labels folder reads
+
+
+def ignored_files(labels_dir: str | Path) -> list[Path]:
+    """The *.json files under a labels folder that nothing reads: labels go in *.jsonl files, one row a
+    line, and only the folder's own codebook.json, corpora.json and test-split.json are read."""
+    root = Path(labels_dir)
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.rglob("*.json")
+                  if p.is_file() and not (p.parent == root and p.name in FOLDER_FILES))
+
+
 def _lines(path: Path) -> tuple[list[str], list[Problem]]:
+    if path.exists() and not path.is_file() and not path.is_dir():  # a device or a pipe: it may never end
+        return [], [Problem(str(path), 0, "not a file (a device or a pipe); give a JSONL labels file")]
     try:
         return path.read_text(encoding="utf-8-sig").splitlines(), []
     except UnicodeDecodeError as exc:
@@ -97,14 +119,17 @@ def read_label_file(path: str | Path, frames: tuple[str, ...] | None = None,
             problems.append(Problem(name, number, message))
             continue
         labels = tuple(row["frames"])
+        absent = tuple(row["absent"]) if "absent" in row else None
         if frames is not None:
-            unknown = [f for f in labels if f not in frames]
+            unknown = [f for f in labels + (absent or ()) if f not in frames]
             for frame in unknown:
                 problems.append(Problem(name, number, f"unknown frame {frame!r}; the codebook has {', '.join(frames)}"))
             labels = tuple(f for f in labels if f in frames)
+            absent = None if absent is None else tuple(f for f in absent if f in frames)
+        known = None if absent is None else labels + absent
         sentences.append(LabelledSentence(row["text"], labels, row.get("source") or row.get("doc"), name, number,
                                           row.get("annotator"), row.get("settled") is True, row.get("sample"),
-                                          row.get("corpus"), row.get("doc")))
+                                          row.get("corpus"), row.get("doc"), known))
     return sentences, problems
 
 
@@ -112,12 +137,14 @@ def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
     keys = [k for k, _ in pairs]
     repeated = sorted({k for k in keys if keys.count(k) > 1})
     if repeated:
-        raise ValueError(f"the key {repeated[0]!r} appears twice in one row")
+        raise ValueError(f"the key {repeated[0]!r} is given twice in one row (JSON readers silently keep "
+                         f"only one of them); keep the one you mean and delete the other")
     return dict(pairs)
 
 
 def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number JSON allows")
+    raise ValueError(f"{name} is not a number JSON allows (Python writes it for a missing or undefined value); "
+                     f"write a number, or drop the field")
 
 
 def parse_json_row(line: str) -> tuple[object, str]:
@@ -152,14 +179,18 @@ def _parse_row(line: str) -> tuple[dict, str]:
             return {}, "\"start\" and \"end\" must be whole numbers (character offsets)"
     else:
         text = row.get("text")
+        if "text" in row and not isinstance(text, str):
+            return {}, f"\"text\" must be a string (the sentence), not {json_type(text)}"
         if not isinstance(text, str) or not text.strip():
-            kind = "wrong type" if "text" in row and not isinstance(text, str) else "missing or empty"
-            return {}, f"{kind} \"text\" (a string), or a reference with corpus, doc, start, end, sha"
+            return {}, "missing or empty \"text\" (a string), or a reference with corpus, doc, start, end, sha"
     frames = row.get("frames")
     if not isinstance(frames, list) or not all(isinstance(f, str) for f in frames):
         return {}, "\"frames\" must be a list of frame ids ([] for no frame)"
     if len(set(frames)) != len(frames):
         return {}, "a frame is listed twice in \"frames\""
+    message = _absent_problem(row, frames)
+    if message:
+        return {}, message
     source = row.get("source")
     if not is_reference and (not isinstance(source, str) or not source.strip()):
         return {}, "missing or empty \"source\" (the article or batch the sentence comes from)"
@@ -172,6 +203,32 @@ def _parse_row(line: str) -> tuple[dict, str]:
     if "sample" in row and row["sample"] not in SAMPLES:
         return {}, f"\"sample\" must be one of {', '.join(SAMPLES)}"
     return row, ""
+
+
+def json_type(value: object) -> str:
+    """The JSON name of a value's type, as a user who wrote the file would say it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"a boolean ({json.dumps(value)})"
+    if isinstance(value, (int, float)):
+        return f"a number ({json.dumps(value)})"
+    return {list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+
+
+def _absent_problem(row: dict, frames: list) -> str:
+    """What is wrong with a row's "absent" (the frames judged absent in a partial row), if anything."""
+    if "absent" not in row:
+        return ""
+    absent = row["absent"]
+    if not isinstance(absent, list) or not all(isinstance(f, str) for f in absent):
+        return "\"absent\" must be a list of frame ids (the frames judged absent; the others are unknown)"
+    if len(set(absent)) != len(absent):
+        return "a frame is listed twice in \"absent\""
+    both = [f for f in absent if f in frames]
+    if both:
+        return f"frame {both[0]!r} is in both \"frames\" and \"absent\"; a frame is either present or absent"
+    return ""
 
 
 def check_labels(labels_dir: str | Path) -> list[Problem]:
@@ -194,17 +251,27 @@ def check_labels(labels_dir: str | Path) -> list[Problem]:
     return problems
 
 
+def contradicts(a: LabelledSentence, b: LabelledSentence) -> bool:
+    """Whether two rows judge some frame differently (a frame one row does not judge never contradicts)."""
+    if a.known is None and b.known is None:
+        return set(a.frames) != set(b.frames)
+    judged = (set(a.known) if a.known is not None else None, set(b.known) if b.known is not None else None)
+    differ = set(a.frames) ^ set(b.frames)
+    return any((judged[0] is None or f in judged[0]) and (judged[1] is None or f in judged[1]) for f in differ)
+
+
 def _conflicts(sentences: list[LabelledSentence]) -> list[Problem]:
     """The same sentence labelled two ways by the same annotator (or with no annotator named).
 
     Two annotators who disagree are not a problem here: `frames labels agreement` lists them.
+    Partial rows conflict only on a frame both judge.
     """
     first: dict[tuple[str, str | None, bool], LabelledSentence] = {}
     problems: list[Problem] = []
     for sentence in sentences:
         key = (normalise(sentence.text), sentence.annotator, sentence.settled)
         seen = first.setdefault(key, sentence)
-        if seen is not sentence and set(seen.frames) != set(sentence.frames):
+        if seen is not sentence and contradicts(seen, sentence):
             problems.append(Problem(
                 sentence.file, sentence.line,
                 f"same sentence as {seen.file}:{seen.line} with other frames "
@@ -293,6 +360,8 @@ def _article_row_problem(row: object) -> str:
     if "corpus" in row:
         if not all(isinstance(row.get(k), str) and row[k].strip() for k in ("corpus", "doc", "sha")):
             return 'an article reference needs "corpus", "doc" and "sha" (the short hash of the whole text)'
+    elif "text" in row and not isinstance(row["text"], str):
+        return f'"text" must be a string (the article), not {json_type(row["text"])}'
     elif not (isinstance(row.get("text"), str) and row["text"].strip() and isinstance(row.get("source"), str)):
         return 'an article row needs "text" and "source", or a reference: "corpus", "doc", "sha"'
     frames = row.get("frames")

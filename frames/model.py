@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from frames.errors import ArticleError, FramesError
+from frames.default_model import MODEL_ENV, default_model_path  # noqa: F401  (MODEL_ENV: kept importable here)
+from frames.errors import ArticleError, FramesError, ModelError
 from frames.features import Featurizer, TfidfBlock
+from frames.language import MODEL_LANGUAGE, detect_language, unscored_reason
 from frames.modelfile import ModelData, read_model
-from frames.profile import ArticleResult, FrameProfile, build_profile, summarise
+from frames.profile import ArticleResult, FrameProfile, build_profile, summarise, unscored_result
 from frames.sentences import Sentence, split_sentences
 
 if TYPE_CHECKING:  # explanations are imported only when asked for
     from frames.explain import SentenceExplanation
-
-MODEL_ENV = "FRAMES_MODEL"
 
 
 @dataclass(frozen=True)
@@ -105,8 +105,17 @@ class Model:
 
         return explain_sentences(self, [sentence], frame, top)[0]
 
-    def classify(self, text: str, top: int = 3, name: str = "<text>") -> ArticleResult:
-        """Split an article into sentences, score them, and build its frame profile."""
+    @property
+    def language(self) -> str:
+        """The language the model was trained on (ISO 639-1); models that do not say are English."""
+        return str(self.data.training.get("language") or MODEL_LANGUAGE)
+
+    def classify(self, text: str, top: int = 3, name: str = "<text>", check_language: bool = False) -> ArticleResult:
+        """Split an article into sentences, score them, and build its frame profile.
+
+        The result names the article's language. With ``check_language``, an article in another
+        language than the model's is not scored: ``result.scored`` is False and no score is made up.
+        """
         if isinstance(text, (bytes, bytearray)):
             raise TypeError("bytes given, str expected; decode first or use read_article")
         if not isinstance(text, str):
@@ -114,7 +123,11 @@ class Model:
         sentences = split_sentences(text)
         if not sentences:
             raise ArticleError(f"{name}: no sentences found (only numbers, symbols or blank lines)")
-        return self.profiles([sentences], top)[0]
+        language = detect_language(text)
+        why = unscored_reason(language, self.language) if check_language else None
+        if why is not None:
+            return unscored_result(sentences, self.frames, self.frame_names, self.thresholds, language, why)
+        return replace(self.profiles([sentences], top)[0], language=language)
 
     def profiles(self, articles: list[list[Sentence]], top: int = 3) -> list[ArticleResult]:
         """Frame profiles and sentence scores of already split, non-empty articles, scored in one pass."""
@@ -156,19 +169,14 @@ def _sentence_list(sentences: list[str]) -> list[str]:
     return sentences
 
 
-def default_model_path() -> Path:
-    """The model used when none is named: $FRAMES_MODEL, else the one shipped with frames."""
-    env = os.environ.get(MODEL_ENV)
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "models" / "default", here.parent / "models" / "default"):
-        if candidate.is_dir():
-            return candidate
-    return here / "models" / "default"
-
-
 def load_model(path: str | Path | None = None) -> Model:
     """Load a model folder (None: $FRAMES_MODEL or the shipped default), checked before use."""
+    if path is None and os.environ.get(MODEL_ENV):
+        folder = default_model_path()
+        try:
+            return Model(read_model(folder), folder)
+        except ModelError as exc:
+            raise ModelError(f"${MODEL_ENV} is set to {folder}, which is not a usable model: {exc}. "
+                             f"Point {MODEL_ENV} at a model folder, or unset it to use the shipped model") from None
     folder = Path(path) if path is not None else default_model_path()
     return Model(read_model(folder), folder)

@@ -2,22 +2,22 @@
 
 A folder holds model.json (format, frames, thresholds, feature settings, training metadata),
 vocabulary.json (the terms of each feature block, in column order) and weights.npz (idf per
-block, coefficients, intercepts). Everything is checked before any of it is used.
+block, coefficients, intercepts). Everything is checked before any of it is used. Training also
+writes metrics.json (its report) and codebook.json (the labels' codebook, for `frames label`),
+which scoring does not read.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import os
-import shutil
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from frames.atomic import write_folder
 from frames.errors import ModelError
 from frames.features import ANALYZERS, FeatureSpec
 from frames.verdict import KINDS, ArticleRule, check_rule, legacy_rule
@@ -97,31 +97,15 @@ def is_model_folder(folder: str | Path) -> bool:
 def save_model_folder(data: ModelData, folder: str | Path, extra: dict[str, bytes] | None = None) -> None:
     """Write a whole model folder (plus ``extra`` files) beside ``folder``, then swap it into place.
 
-    A crash part-way leaves the old model as it was: nothing is written into ``folder`` itself.
+    A crash while the files are written leaves the old model as it was. The swap is one atomic
+    exchange on Linux; elsewhere it is two renames, and a crash between them leaves no folder at
+    ``folder`` (see frames.atomic.replace_folder for where the two models are then).
     Only a model folder is ever replaced; anything else at ``folder`` is refused.
     """
     folder = Path(folder)
     if (folder.exists() or folder.is_symlink()) and not is_model_folder(folder):
         raise ModelError(f"{folder}: is not a frames model folder; refusing to replace it")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", dir=folder.parent))
-    try:
-        os.chmod(staging, 0o755)
-        for name, content in {**model_files(data), **(extra or {})}.items():
-            with open(staging / name, "wb") as out:
-                out.write(content)
-                out.flush()
-                os.fsync(out.fileno())
-        if folder.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old-", dir=folder.parent))
-            os.replace(folder, old / folder.name)
-            os.replace(staging, folder)
-            shutil.rmtree(old)
-        else:
-            os.replace(staging, folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    write_folder(folder, {**model_files(data), **(extra or {})})
 
 
 def _calibration(data: ModelData) -> np.ndarray:
@@ -151,7 +135,14 @@ def read_model(folder: str | Path) -> ModelData:
     """Read and check a model folder; any missing, damaged or foreign part is a ModelError."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise ModelError(f"{folder}: no model folder here; train one with `frames train --out {folder}`")
+        left = _interrupted_swap(folder)
+        if left:
+            raise ModelError(f"{folder}: no model folder here, but an interrupted replacement left the old model "
+                             f"in {left}; move it back to {folder}, or retrain")
+        if folder.exists():
+            raise ModelError(f"{folder}: is a file, not a model folder; give the folder `frames train` wrote")
+        raise ModelError(f"{folder}: no such folder; give a model folder, or train one with "
+                         f"`frames train --out {folder}`")
     missing = [name for name in MODEL_FILES if not (folder / name).is_file()]
     if missing:
         raise ModelError(f"{folder}: incomplete model, missing {', '.join(missing)}; retrain it with `frames train`")
@@ -193,6 +184,16 @@ def read_model(folder: str | Path) -> ModelData:
         calibration=calibration,
         training=config.get("training") or {},
     )
+
+
+def _interrupted_swap(folder: Path) -> Path | None:
+    """The old model a swap cut short between its two renames left beside ``folder`` (see atomic.replace_folder)."""
+    try:
+        found = sorted(p / folder.name for p in folder.parent.iterdir()
+                       if p.name.startswith(f".{folder.name}.old-") and (p / folder.name).is_dir())
+    except OSError:
+        return None
+    return found[-1] if found and folder.name else None
 
 
 def _read_json(path: Path) -> object:

@@ -7,10 +7,13 @@ from itertools import compress
 
 import numpy as np
 
+from frames.language import Language
 from frames.sentences import Sentence
 from frames.verdict import ArticleRule, decide, reason, statistics
 
-JSON_SCHEMA_VERSION = 2  # 2: the article rule's verdict, with n_over and reason per frame
+# 3: the article's language, and "scored": false with null scores for text in a language the model
+# does not read; 2: the article rule's verdict, with n_over and reason per frame
+JSON_SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -21,7 +24,7 @@ class ScoredSentence:
     text: str
     start: int
     end: int
-    scores: tuple[float, ...]
+    scores: tuple[float, ...]  # empty when the article was not scored
     frames: tuple[str, ...]  # the frames over their thresholds
 
 
@@ -36,30 +39,44 @@ class FrameProfile:
     evidence: indexes of the top sentences that carry it, strongest first;
     n_over: how many sentences carry it;
     reason: what the article rule saw, in words.
+    score, present, share and n_over are None when the article was not scored (see ArticleResult.unscored).
     """
 
     id: str
     name: str
-    score: float
-    present: bool
-    share: float
+    score: float | None
+    present: bool | None
+    share: float | None
     threshold: float
     evidence: tuple[int, ...]
-    n_over: int = 0
+    n_over: int | None = 0
     reason: str = ""
 
 
 @dataclass(frozen=True)
 class ArticleResult:
-    """The frame profile of one article and every sentence's scores."""
+    """The frame profile of one article and every sentence's scores.
+
+    language: the language the article appears to be in (None: not looked at);
+    unscored: why the article was not scored (None: it was), e.g. its language is not the model's.
+    """
 
     frames: tuple[FrameProfile, ...]
     sentences: tuple[ScoredSentence, ...]
+    language: Language | None = None
+    unscored: str | None = None
+
+    @property
+    def scored(self) -> bool:
+        """Whether the model scored the article; if not, every score and verdict is None."""
+        return self.unscored is None
 
     def to_dict(self) -> dict:
         """The stable JSON form (documented in the README as the classify --json schema)."""
         return {
             "schema": JSON_SCHEMA_VERSION,
+            "language": self.language.to_dict() if self.language is not None else None,
+            "scored": self.scored,
             "n_sentences": len(self.sentences),
             "frames": [
                 {"id": f.id, "name": f.name, "score": f.score, "present": f.present, "share": f.share,
@@ -68,7 +85,8 @@ class ArticleResult:
             ],
             "sentences": [
                 {"index": s.index, "start": s.start, "end": s.end, "text": s.text,
-                 "scores": dict(zip((f.id for f in self.frames), s.scores)), "frames": list(s.frames)}
+                 "scores": dict(zip((f.id for f in self.frames), s.scores)) if self.scored else None,
+                 "frames": list(s.frames)}
                 for s in self.sentences
             ],
         }
@@ -108,3 +126,13 @@ def summarise(probabilities: np.ndarray, frame_ids: tuple[str, ...], frame_names
             n_over=n_carried, reason=reason(rule, stats[j], rule.cuts[j], bool(present[j])),
         ))
     return tuple(profiles)
+
+
+def unscored_result(sentences: list[Sentence], frame_ids: tuple[str, ...], frame_names: tuple[str, ...],
+                    thresholds: np.ndarray, language: Language | None, why: str) -> ArticleResult:
+    """An article left unscored for ``why``: its sentences, and per frame no score and no verdict (not zeros)."""
+    profiles = tuple(FrameProfile(id=fid, name=name, score=None, present=None, share=None, threshold=float(t),
+                                  evidence=(), n_over=None, reason=f"not scored: {why}")
+                     for fid, name, t in zip(frame_ids, frame_names, thresholds))
+    scored = tuple(ScoredSentence(i, s.text, s.start, s.end, (), ()) for i, s in enumerate(sentences))
+    return ArticleResult(profiles, scored, language, why)

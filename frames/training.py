@@ -12,21 +12,27 @@ import platform
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from frames import __version__
 from frames.agreement import Settled, settle
+from frames.codebook import CODEBOOK_FILE, codebook_path
+from frames.default_model import default_model_path
 from frames.errors import FramesError, LabelsError
-from frames.evaluation import Evaluation, average_precision, evaluate_articles, label_matrix, reliability, score_frames
+from frames.evaluation import (Evaluation, average_precision, evaluate_articles, known_matrix, label_matrix, reliability,
+                               score_frames)
 from frames.features import FeatureSpec
 from frames.labels import LabelledArticle, LabelledSentence, LabelSet, load_articles, load_labels, load_test_split
-from frames.model import Model, default_model_path
 from frames.modelfile import ModelData, is_model_folder, save_model_folder
 from frames.rule_choice import RuleChoice, article_folds, choose_rule
 from frames.sentences import split_sentences
 from frames.outputs import check_target
 from frames.versions import ModelInfo, model_info
+
+if TYPE_CHECKING:
+    from frames.model import Model
 
 # Feature sets tried by cross-validation, cheapest to score first.
 FEATURE_SETS: dict[str, tuple[FeatureSpec, ...]] = {
@@ -110,21 +116,25 @@ def train(labels_dir: str | Path = "labels", out: str | Path = "models/default",
     frame_ids = labels.codebook.ids
     texts = [s.text for s in sentences]
     truth = label_matrix(sentences, frame_ids)
+    known = known_matrix(sentences, frame_ids)
+    known = None if known.all() else known  # partial rows: each frame learns only from the rows that judge it
     groups = np.array([s.source for s in sentences])
     kinds = np.array([kind(s) for s in sentences])
-    _check_trainable(labels, truth, groups)
+    _check_trainable(labels, truth, groups, known)
     n_folds = min(MAX_FOLDS, len(set(groups)))
     folds = grouped_folds(groups, n_folds)
     tuning = kinds == "real" if (kinds == "real").any() else np.ones(len(kinds), dtype=bool)
 
-    candidates, oof = cross_validate(texts, truth, kinds, folds, tuning)
+    candidates, oof = cross_validate(texts, truth, kinds, folds, tuning, known=known)
     chosen = choose(candidates)
     logits = oof[(chosen.features, chosen.C, chosen.written_weight)]
-    calibration = fit_calibration(truth[tuning], logits[tuning])
+    calibration = fit_calibration(truth[tuning], logits[tuning], None if known is None else known[tuning])
     probabilities = calibrate(logits, calibration)
-    thresholds = np.array([tune_threshold(truth[tuning, j], probabilities[tuning, j]) for j in range(len(frame_ids))])
-    evaluation = score_frames(truth, probabilities >= thresholds, frame_ids)
-    real = (score_frames(truth[tuning], probabilities[tuning] >= thresholds, frame_ids)
+    thresholds = np.array([tune_threshold(truth[judged(tuning, known, j), j], probabilities[judged(tuning, known, j), j])
+                           for j in range(len(frame_ids))])
+    evaluation = score_frames(truth, probabilities >= thresholds, frame_ids, known)
+    real = (score_frames(truth[tuning], probabilities[tuning] >= thresholds, frame_ids,
+                         None if known is None else known[tuning])
             if (kinds == "real").any() else None)
 
     features = FEATURE_SETS[chosen.features]
@@ -132,16 +142,17 @@ def train(labels_dir: str | Path = "labels", out: str | Path = "models/default",
     rule_choice = None
     if train_articles:
         article_probabilities = oof_articles(train_articles, texts, truth, kinds, groups, folds, features,
-                                             chosen.C, chosen.written_weight, calibration)
+                                             chosen.C, chosen.written_weight, calibration, known)
         kept = [i for i, p in enumerate(article_probabilities) if len(p)]
         rule_choice = choose_rule([article_probabilities[i] for i in kept],
                                   label_matrix([train_articles[i] for i in kept], frame_ids), thresholds,
                                   [train_articles[i].source for i in kept])
     weights = sample_weights(kinds, chosen.written_weight)
     blocks, coef, intercept = fit_final([t for t, w in zip(texts, weights) if w > 0], truth[weights > 0],
-                                        features, chosen.C, weights[weights > 0])
+                                        features, chosen.C, weights[weights > 0],
+                                        None if known is None else known[weights > 0])
     counts = {fid: int(truth[:, j].sum()) for j, fid in enumerate(frame_ids)}
-    counts["none"] = int((~truth.any(axis=1)).sum())
+    counts["none"] = int((~truth.any(axis=1) & (True if known is None else known.all(axis=1))).sum())
     digest = data_hash(sentences)
     data = ModelData(
         frame_ids=frame_ids,
@@ -171,13 +182,16 @@ def train(labels_dir: str | Path = "labels", out: str | Path = "models/default",
             "versions": library_versions(),
         },
     )
+    from frames.model import Model  # scoring code, needed only now
+
     model = Model(data)
     heldout, heldout_articles, table = _held_out(model, test_rows, [a for a in articles if a.source in held_out])
     by_sample = {}
     for sample in sorted({s.sample for s in test_rows if s.sample}):
         rows = [s for s in test_rows if s.sample == sample]
         by_sample[sample] = score_frames(label_matrix(rows, frame_ids),
-                                         model.predict_proba([s.text for s in rows]) >= model.thresholds, frame_ids)
+                                         model.predict_proba([s.text for s in rows]) >= model.thresholds, frame_ids,
+                                         known_matrix(rows, frame_ids))
     result = TrainingResult(
         out=Path(out), evaluation=evaluation,
         thresholds={fid: float(t) for fid, t in zip(frame_ids, thresholds)},
@@ -187,7 +201,9 @@ def train(labels_dir: str | Path = "labels", out: str | Path = "models/default",
         heldout=heldout, heldout_articles=heldout_articles, rule=rule_choice, reliability=table,
         n_heldout_documents=len(held_out), heldout_by_sample=by_sample,
     )
-    save_model_folder(data, out, {"metrics.json": metrics_report(result)})
+    # The codebook travels with the model, so `frames label` outside the project still has its definitions.
+    save_model_folder(data, out, {"metrics.json": metrics_report(result),
+                                  CODEBOOK_FILE: codebook_path(labels_dir).read_bytes()})
     return result
 
 
@@ -196,6 +212,11 @@ def kind(sentence: LabelledSentence) -> str:
     if sentence.real:
         return "real"
     return "seed" if sentence.sample == "seed" else "written"
+
+
+def judged(rows: np.ndarray, known: np.ndarray | None, j: int) -> np.ndarray:
+    """The rows (a boolean mask) that judge frame ``j``: all of ``rows`` when every row is complete."""
+    return rows if known is None else rows & known[:, j]
 
 
 def sample_weights(kinds: np.ndarray, written_weight: float) -> np.ndarray:
@@ -216,9 +237,10 @@ def _held_out(model: Model, rows: list[LabelledSentence], articles: list) -> tup
     table: dict = {}
     if rows:
         truth = label_matrix(rows, model.frames)
+        known = known_matrix(rows, model.frames)
         probabilities = model.predict_proba([s.text for s in rows])
-        sentence_eval = score_frames(truth, probabilities >= model.thresholds, model.frames)
-        bins, ece = reliability(truth, probabilities)
+        sentence_eval = score_frames(truth, probabilities >= model.thresholds, model.frames, known)
+        bins, ece = reliability(truth, probabilities) if known.all() else reliability(truth[known], probabilities[known])
         table["sentences"] = {"ece": ece, "bins": [b.__dict__ for b in bins]}
     if articles:
         article_eval = evaluate_articles(model, articles)
@@ -246,21 +268,23 @@ def _previous_model(out: Path) -> ModelInfo | None:
     return None
 
 
-def _check_trainable(labels: LabelSet, truth: np.ndarray, groups: np.ndarray) -> None:
+def _check_trainable(labels: LabelSet, truth: np.ndarray, groups: np.ndarray, known: np.ndarray | None = None) -> None:
     for j, frame in enumerate(labels.codebook.frames):
         n = int(truth[:, j].sum())
-        if n < MIN_POSITIVES or n > len(truth) - MIN_POSITIVES:
-            raise LabelsError(f"frame {frame.id!r} has {n} positive sentences of {len(truth)}; label at least "
+        n_judged = len(truth) if known is None else int(known[:, j].sum())
+        if n < MIN_POSITIVES or n > n_judged - MIN_POSITIVES:
+            raise LabelsError(f"frame {frame.id!r} has {n} positive sentences of {n_judged}; label at least "
                               f"{MIN_POSITIVES} sentences with it and {MIN_POSITIVES} without before training")
     if len(set(groups)) < 2:
         raise LabelsError("all sentences share one \"source\"; cross-validation needs at least two sources")
 
 
 def data_hash(sentences: list[LabelledSentence]) -> str:
-    """sha256 of the training rows (text, sorted frames, source), in order."""
+    """sha256 of the training rows (text, sorted frames, source, and the frames judged by a partial row), in order."""
     digest = hashlib.sha256()
     for s in sentences:
-        digest.update(json.dumps([s.text, sorted(s.frames), s.source], ensure_ascii=False).encode("utf-8"))
+        row = [s.text, sorted(s.frames), s.source] + ([] if s.known is None else [sorted(s.known)])
+        digest.update(json.dumps(row, ensure_ascii=False).encode("utf-8"))
         digest.update(b"\n")
     return digest.hexdigest()
 
@@ -286,14 +310,25 @@ def _classifier(C: float):
     return LogisticRegression(C=C, class_weight="balanced", solver="liblinear", max_iter=1000, random_state=0)
 
 
+def _fit_frame(C: float, X, y: np.ndarray, weights: np.ndarray | None, judging: np.ndarray | None = None):
+    """One frame's classifier, fitted on the rows that judge the frame (every row when ``judging`` is None)."""
+    if judging is None:
+        return _classifier(C).fit(X, y, sample_weight=weights)
+    return _classifier(C).fit(X[judging], y[judging], sample_weight=None if weights is None else weights[judging])
+
+
 def fit_sklearn(texts: list[str], truth: np.ndarray, features: tuple[FeatureSpec, ...], C: float,
-                weights: np.ndarray | None = None):
-    """Fit the scikit-learn vectorizers and one classifier per frame; returns (vectorizers, classifiers)."""
+                weights: np.ndarray | None = None, known: np.ndarray | None = None):
+    """Fit the scikit-learn vectorizers and one classifier per frame; returns (vectorizers, classifiers).
+
+    With ``known`` (rows x frames), each frame's classifier sees only the rows that judge it.
+    """
     from scipy import sparse
 
     vectorizers = [_vectorizer(spec) for spec in features]
     X = sparse.hstack([v.fit_transform(texts) for v in vectorizers]).tocsr()
-    classifiers = [_classifier(C).fit(X, truth[:, j], sample_weight=weights) for j in range(truth.shape[1])]
+    classifiers = [_fit_frame(C, X, truth[:, j], weights, None if known is None else known[:, j])
+                   for j in range(truth.shape[1])]
     return vectorizers, classifiers
 
 
@@ -307,9 +342,9 @@ def sklearn_predict_proba(fitted, texts: list[str]) -> np.ndarray:
 
 
 def fit_final(texts: list[str], truth: np.ndarray, features: tuple[FeatureSpec, ...], C: float,
-              weights: np.ndarray | None = None):
+              weights: np.ndarray | None = None, known: np.ndarray | None = None):
     """Fit on every sentence and export (vocabulary, idf) per block, coefficients and intercepts."""
-    vectorizers, classifiers = fit_sklearn(texts, truth, features, C, weights)
+    vectorizers, classifiers = fit_sklearn(texts, truth, features, C, weights, known)
     blocks = []
     for v in vectorizers:
         vocab = sorted(v.vocabulary_, key=v.vocabulary_.get)
@@ -321,7 +356,7 @@ def fit_final(texts: list[str], truth: np.ndarray, features: tuple[FeatureSpec, 
 
 def _fold_logits(texts: list[str], truth: np.ndarray, kinds: np.ndarray, train_idx: np.ndarray,
                  test_idx: np.ndarray, features: tuple[FeatureSpec, ...], c_grid: tuple[float, ...],
-                 written_weights: tuple[float, ...]) -> dict[tuple[float, float], np.ndarray]:
+                 written_weights: tuple[float, ...], known: np.ndarray | None = None) -> dict[tuple[float, float], np.ndarray]:
     """One fold: logits of the test rows for every (C, written weight), fitted on the train rows."""
     from scipy import sparse
 
@@ -338,16 +373,19 @@ def _fold_logits(texts: list[str], truth: np.ndarray, kinds: np.ndarray, train_i
             for C in c_grid:
                 logits = np.zeros((len(test_idx), truth.shape[1]))
                 for j in range(truth.shape[1]):
-                    logits[:, j] = _classifier(C).fit(X_train, truth[rows, j], sample_weight=weights).decision_function(X_test)
+                    fitted = _fit_frame(C, X_train, truth[rows, j], weights, None if known is None else known[rows, j])
+                    logits[:, j] = fitted.decision_function(X_test)
                 out[(C, w)] = logits
     return out
 
 
 def cross_validate(texts: list[str], truth: np.ndarray, kinds: np.ndarray, folds: list, tuning: np.ndarray,
                    feature_sets: dict[str, tuple[FeatureSpec, ...]] = FEATURE_SETS,
-                   c_grid: tuple[float, ...] = C_GRID, written_weights: tuple[float, ...] | None = None):
+                   c_grid: tuple[float, ...] = C_GRID, written_weights: tuple[float, ...] | None = None,
+                   known: np.ndarray | None = None):
     """Out-of-fold logits for every feature set, C and written weight, folds grouped by source;
-    each setting is scored by mean average precision over the frames on the ``tuning`` rows.
+    each setting is scored by mean average precision over the frames on the ``tuning`` rows
+    (with ``known``, each frame on the tuning rows that judge it).
 
     Folds run in two worker processes; the result does not depend on how many.
     """
@@ -357,14 +395,16 @@ def cross_validate(texts: list[str], truth: np.ndarray, kinds: np.ndarray, folds
         written_weights = WRITTEN_WEIGHTS if (kinds == "written").any() and (kinds != "written").any() else (1.0,)
     jobs = [(name, k) for name in feature_sets for k in range(len(folds))]
     results = Parallel(n_jobs=min(2, len(jobs)))(
-        delayed(_fold_logits)(texts, truth, kinds, folds[k][0], folds[k][1], feature_sets[name], c_grid, written_weights)
+        delayed(_fold_logits)(texts, truth, kinds, folds[k][0], folds[k][1], feature_sets[name], c_grid, written_weights,
+                              known)
         for name, k in jobs)
     oof: dict[tuple[str, float, float], np.ndarray] = {}
     for (name, k), fold in zip(jobs, results):
         for (C, w), logits in fold.items():
             oof.setdefault((name, C, w), np.zeros(truth.shape))[folds[k][1]] = logits
     candidates = [
-        Candidate(name, C, float(np.mean([average_precision(truth[tuning, j], p[tuning, j]) for j in range(truth.shape[1])])), w)
+        Candidate(name, C, float(np.mean([average_precision(truth[judged(tuning, known, j), j], p[judged(tuning, known, j), j])
+                                          for j in range(truth.shape[1])])), w)
         for (name, C, w), p in oof.items()
     ]
     order = {name: i for i, name in enumerate(feature_sets)}
@@ -378,14 +418,16 @@ def choose(candidates: list[Candidate]) -> Candidate:
     return next(c for c in candidates if c.mean_ap >= best - TIE)
 
 
-def fit_calibration(truth: np.ndarray, logits: np.ndarray) -> np.ndarray:
+def fit_calibration(truth: np.ndarray, logits: np.ndarray, known: np.ndarray | None = None) -> np.ndarray:
     """Per frame (a, b) so that sigmoid(a * logit + b) matches the real positive rate (Platt scaling
-    on out-of-fold logits), undoing the optimism of balanced class weights."""
+    on out-of-fold logits), undoing the optimism of balanced class weights; with ``known``, each frame
+    on the rows that judge it."""
     from sklearn.linear_model import LogisticRegression
 
     pairs = []
     for j in range(truth.shape[1]):
-        model = LogisticRegression(C=1e6, solver="lbfgs", max_iter=1000).fit(logits[:, [j]], truth[:, j])
+        rows = slice(None) if known is None else known[:, j]
+        model = LogisticRegression(C=1e6, solver="lbfgs", max_iter=1000).fit(logits[rows][:, [j]], truth[rows, j])
         pairs.append((float(model.coef_[0, 0]), float(model.intercept_[0])))
     return np.array(pairs, dtype=np.float64)
 
@@ -397,7 +439,7 @@ def calibrate(logits: np.ndarray, calibration: np.ndarray) -> np.ndarray:
 
 def oof_articles(articles: list[LabelledArticle], texts: list[str], truth: np.ndarray, kinds: np.ndarray,
                  groups: np.ndarray, folds: list, features: tuple[FeatureSpec, ...], C: float,
-                 written_weight: float, calibration: np.ndarray) -> list[np.ndarray]:
+                 written_weight: float, calibration: np.ndarray, known: np.ndarray | None = None) -> list[np.ndarray]:
     """Each article's sentence probabilities from a model that never saw its document: the fold
     model of its document's fold, or of a fold chosen by its id when no sentence of it is labelled."""
     fold_of_group = {g: k for k, (_, test) in enumerate(folds) for g in set(groups[test])}
@@ -410,7 +452,8 @@ def oof_articles(articles: list[LabelledArticle], texts: list[str], truth: np.nd
             continue
         weights = sample_weights(kinds[train_idx], written_weight)
         rows = train_idx[weights > 0]
-        fitted = fit_sklearn([texts[i] for i in rows], truth[rows], features, C, weights[weights > 0])
+        fitted = fit_sklearn([texts[i] for i in rows], truth[rows], features, C, weights[weights > 0],
+                             None if known is None else known[rows])
         sentences = [s.text for i in members for s in split[i]]
         logits = _logits(fitted, sentences)
         bounds = np.cumsum([0] + [len(split[i]) for i in members])

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from frames.default_model import default_model_path
 from frames.errors import ModelError
 from frames.modelfile import MODEL_FILE
 
@@ -49,9 +50,18 @@ def model_info(folder: str | Path) -> ModelInfo:
     )
 
 
-def list_models(models_dir: str | Path = "models") -> list[ModelInfo]:
-    """Every model folder directly under models_dir, by name."""
-    root = Path(models_dir)
+def models_folder() -> Path:
+    """The folder holding the default model ($FRAMES_MODEL's, else the shipped one): where models are listed
+    when no folder is named, so that `frames models` finds the shipped model from any working directory."""
+    return default_model_path().parent
+
+
+def list_models(models_dir: str | Path | None = None) -> list[ModelInfo]:
+    """Every model folder directly under models_dir (None: models_folder()), by name."""
+    root = Path(models_dir) if models_dir is not None else models_folder()
+    if not root.exists():
+        raise ModelError(f"{root}: no such folder; give the folder that holds your models (e.g. models), "
+                         f"or train one with `frames train --out {root}/NAME`")
     if not root.is_dir():
-        raise ModelError(f"{root}: no models folder here; train one with `frames train --out {root}/NAME`")
+        raise ModelError(f"{root}: not a folder; give the folder that holds your model folders")
     return [model_info(p) for p in sorted(root.iterdir()) if (p / MODEL_FILE).is_file()]

@@ -4,7 +4,9 @@ Builds 10,000 articles of 3-8 KB by shuffling sentences of the seed articles and
 (a fixed random seed, so every run scores the same corpus), then measures in one run:
 - the floor: in-process scoring of the same, already split sentences with the loaded model;
 - `frames batch` end to end with --jobs 1 and --jobs 2: articles/s and MB/s;
-- peak memory (RSS) of `frames batch --jobs 1` at 1,000 and at 10,000 articles.
+- peak memory (RSS) of `frames batch --jobs 1` at 1,000 and at 10,000 articles;
+- the same articles as one JSONL corpus file (one article a row): --jobs 1, --jobs 2 and peak RSS,
+  the parent reading the corpus and sending the texts to the workers in chunks.
 Goals on a 2-core machine: --jobs 1 within 1.5x of the floor's time; --jobs 2 at least 1.7x
 faster than --jobs 1; at least 2 MB/s of article text per core; peak RSS at 10,000 within 1.2x of 1,000.
 
@@ -31,8 +33,9 @@ def build_corpus(folder: Path, n: int) -> int:
     """Write n articles of 3-8 KB into folder (100 per subfolder); returns the bytes written."""
     from frames.sentences import split_sentences
 
-    pool = [json.loads(line)["text"] for path in sorted((ROOT / "labels").rglob("*.jsonl"))
-            for line in path.read_text("utf-8").splitlines()]
+    rows = [json.loads(line) for path in sorted((ROOT / "labels").rglob("*.jsonl"))
+            for line in path.read_text("utf-8").splitlines() if line.strip()]
+    pool = [row["text"] for row in rows if "text" in row]  # inline rows; rows by reference carry no text
     for seed in sorted(SEEDS.glob("*.txt")):
         pool += [s.text for s in split_sentences(seed.read_text("utf-8"))]
     rng = random.Random(0)
@@ -50,6 +53,14 @@ def build_corpus(folder: Path, n: int) -> int:
         path.write_bytes(data)
         total += len(data)
     return total
+
+
+def build_jsonl(folder: Path, path: Path) -> None:
+    """The folder's articles as a JSONL corpus, one row each (id: the relative path), in path order."""
+    with open(path, "w", encoding="utf-8") as out:
+        for article in sorted(folder.rglob("*.txt")):
+            row = {"id": article.relative_to(folder).as_posix(), "text": article.read_text("utf-8")}
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def floor_seconds(folder: Path) -> float:
@@ -104,6 +115,17 @@ def main() -> None:
         print(f"MB/s per core: {mb / one:.2f} (jobs 1), {mb / two / 2:.2f} (jobs 2) (goal >= 2)")
         print(f"peak RSS, --jobs 1: {rss_small:.0f} MiB at {args.articles // 10} articles, {rss_big:.0f} MiB at "
               f"{args.articles} = {rss_big / rss_small:.2f} x (goal <= 1.2)")
+        corpus, corpus_small = base / "corpus.jsonl", base / "corpus-1000.jsonl"
+        build_jsonl(big, corpus)
+        build_jsonl(small, corpus_small)
+        c_one, c_rss_big = run_batch(corpus, base / "c-one.csv", 1)
+        c_two, _ = run_batch(corpus, base / "c-two.csv", 2)
+        _, c_rss_small = run_batch(corpus_small, base / "c-small.csv", 1)
+        same = (base / "c-one.csv").read_bytes() == (base / "c-two.csv").read_bytes()
+        print(f"corpus file, --jobs 1: {c_one:.1f} s, {mb / c_one:.2f} MB/s = {c_one / floor:.2f} x the floor; "
+              f"--jobs 2: {c_two:.1f} s, {one / c_two:.2f} x faster than the folder's --jobs 1; outputs identical: {same}")
+        print(f"corpus file, peak RSS --jobs 1: {c_rss_small:.0f} MiB at {args.articles // 10} rows, {c_rss_big:.0f} MiB "
+              f"at {args.articles} = {c_rss_big / c_rss_small:.2f} x")
 
 
 if __name__ == "__main__":

@@ -65,7 +65,8 @@ def test_rows_and_skips(mixed, tmp_path):
     skipped = jsonl(Path(str(out) + ".errors.jsonl"))
     assert {s["path"]: s["reason"].split(";")[0] for s in skipped} == {
         "binary.txt": "looks like a binary file, not text", "empty.txt": "is empty", "numbers.txt": "no sentences found"}
-    assert "scored 3, unchanged 0, skipped 3" in result.stderr
+    assert "scored 2, not scored 1 (not in the model's language" in result.stderr  # ru/cp1251.txt is Russian
+    assert "unchanged 0, skipped 3" in result.stderr
     assert "skipped binary.txt: looks like a binary file" in result.stderr
 
 
@@ -88,7 +89,8 @@ def test_csv_header_once_and_format_from_extension(mixed, tmp_path):
     with open(out, newline="", encoding="utf-8") as f:
         table = list(csv.reader(f))
     assert table[0][:6] == ["path", "sha256", "n_sentences", "model", "model_data_sha256", "foreign_interference_score"]
-    assert len(table[0]) == 5 + 3 * 4
+    assert len(table[0]) == 5 + 3 * 4 + 2 and table[0][-2:] == ["language", "scored"]
+    assert all(r[-2:] == ["und", "true"] for r in table[1:])  # one-line articles: too short to tell, so scored
     assert [r[0] for r in table[1:]] == ["good.txt", "utf16.txt"]  # ru/ is a subfolder
     model = load_model()
     assert all(r[3:5] == ["default", model.data.training["data_sha256"]] for r in table[1:])
@@ -151,7 +153,10 @@ def test_existing_output_is_not_overwritten_without_force(mixed, tmp_path):
 
 def test_not_a_folder(tmp_path):
     result = run(tmp_path / "missing")
-    assert result.exit_code == 1 and "not a folder" in result.stderr
+    assert result.exit_code == 1 and "missing: no such folder" in result.stderr
+    (tmp_path / "file.txt").write_text("Trade grew.", encoding="utf-8")
+    result = run(tmp_path / "file.txt")
+    assert result.exit_code == 1 and "file.txt: not a folder" in result.stderr
 
 
 def test_jobs_1_and_2_write_identical_files(tmp_path):
@@ -226,7 +231,7 @@ def test_symlink_loop_and_unreadable_folder_are_reported(tmp_path, monkeypatch):
     assert len(jsonl(out)) == 4
     reasons = {s["path"]: s["reason"] for s in jsonl(Path(str(out) + ".errors.jsonl"))}
     assert reasons == {"locked": "folder cannot be read (Permission denied)",
-                       "part0/loop": "symbolic link loop: folder already visited"}
+                       "part0/loop": "symbolic link loop: leads back to the top folder, which holds it"}
 
 
 def test_file_that_disappears_mid_run_is_skipped(tmp_path, monkeypatch):
@@ -244,6 +249,7 @@ def test_file_that_disappears_mid_run_is_skipped(tmp_path, monkeypatch):
     assert len(result.stdout.splitlines()) == 5
 
 
+@pytest.mark.slow
 def test_process_killed_mid_run_then_resumed(tmp_path):
     """A real SIGKILL of `frames batch --jobs 2` part-way, then --resume: every article once."""
     corpus = write_corpus(tmp_path / "corpus", 600)
@@ -264,6 +270,7 @@ def test_process_killed_mid_run_then_resumed(tmp_path):
     assert out.read_bytes() == reference.read_bytes()
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_the_same_rows(tmp_path):
     distributed = pytest.importorskip("dask.distributed", reason="the dask extra is not installed: pip install 'frames[dask]'")
     corpus = write_corpus(tmp_path / "corpus", 70)

@@ -34,7 +34,9 @@ def test_classify_json_schema(article):
     result = run("classify", article, "--json", "--top", "1")
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
-    assert list(out) == ["article", "encoding", "model", "schema", "n_sentences", "frames", "sentences"]
+    assert list(out) == ["article", "encoding", "bad_bytes", "format", "model", "schema", "language", "scored",
+                         "n_sentences", "frames", "sentences"]
+    assert out["language"]["code"] == "en" and out["scored"] is True and out["bad_bytes"] == 0 and out["format"] == "text"
     assert out["n_sentences"] == len(out["sentences"]) == 4
     assert [f["id"] for f in out["frames"]] == ["foreign_interference", "sanctions_resilience",
                                                 "historical_unity", "economic_integration"]
@@ -46,7 +48,7 @@ def test_classify_json_schema(article):
         assert set(f) == {"id", "name", "score", "present", "share", "threshold", "n_over", "reason", "evidence"}
         assert len(f["evidence"]) <= 1 and 0 <= f["score"] <= 1
         assert f["reason"].startswith("present: " if f["present"] else "absent: ") and "over threshold" in f["reason"]
-    assert out["schema"] == 2
+    assert out["schema"] == 3
     assert set(out["model"]) == {"path", "name", "data_sha256", "trained_at"} and out["model"]["name"] == "default"
 
 

@@ -48,6 +48,7 @@ def sklearn_tfidf(model, texts: list[str]):
     return matrices
 
 
+@pytest.mark.slow
 def test_parts_sum_to_the_logit_on_every_labelled_sentence(model, texts):
     """intercept + listed n-grams + the rest is the scoring path's logit, and every n-gram present is counted once."""
     explained = explain_sentences(model, texts, top=3)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -39,6 +40,7 @@ def test_any_bytes_decode_or_fail_cleanly(data):
     assert article.text.strip()
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None)
 @given(st.text(max_size=500))
 def test_cli_never_shows_a_traceback(text):

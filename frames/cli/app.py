@@ -1,41 +1,104 @@
 """The `frames` command line: the Typer app, the error wrapper and the printing shared by commands.
 
 Exit codes: 0 success; 1 a problem with the input, labels or model (the message says what);
-2 a usage error (unknown option, missing argument).
+2 a usage error (unknown option, missing argument); 130 interrupted by Ctrl-C (one line, no traceback).
 """
 
 from __future__ import annotations
 
+import errno
 import functools
+import sys
 from typing import Callable
 
 import typer
+import typer.core
 
 from frames.errors import FramesError
 
-app = typer.Typer(
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+
+
+class Command(typer.core.TyperCommand):
+    """A command whose usage line names its arguments as PATH or FOLDER..., not typer's {path}."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if isinstance(param, typer.core.TyperArgument) and param.metavar is None and param.name:
+                name = param.name.upper()
+                param.metavar = name[:-1] if param.nargs != 1 and name.endswith("S") else name
+
+    def collect_usage_pieces(self, ctx) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, typer.core.TyperArgument):
+                piece = param.metavar + ("..." if param.nargs != 1 else "")
+                pieces.append(piece if param.required else f"[{piece}]")
+        return pieces
+
+
+class App(typer.Typer):
+    """A Typer app whose commands use Command (and so show PATH in their usage lines)."""
+
+    def command(self, *args, cls=None, **kwargs):
+        return super().command(*args, cls=cls or Command, **kwargs)
+
+
+app = App(
     help="Find narrative frames in news about Russia–Kazakhstan relations, sentence by sentence.\n\n"
     "Example: frames classify article.txt",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
+    context_settings=HELP_OPTIONS,
 )
-labels_app = typer.Typer(help="Check and manage the hand-labelled sentences.\n\nExample: frames labels check",
-                         no_args_is_help=True, rich_markup_mode=None)
+labels_app = App(help="Check and manage the hand-labelled sentences.\n\nExample: frames labels check",
+                 no_args_is_help=True, rich_markup_mode=None, context_settings=HELP_OPTIONS)
 app.add_typer(labels_app, name="labels")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from frames import __version__
+
+        typer.echo(f"frames {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                          help="Print the version of frames and exit.")) -> None:
+    """Options of `frames` itself, before the command."""
 
 MODEL_OPTION = typer.Option(None, "--model", "-m", help="Model folder (default: $FRAMES_MODEL, else the shipped model).")
 
 
+INTERRUPTED = 130  # the exit status of a run stopped by Ctrl-C
+_command_started = False  # set once a command's own code runs: from then on it reports Ctrl-C itself
+
+
 def user_errors(command: Callable) -> Callable:
-    """Turn a FramesError into `error: ...` on standard error and exit status 1."""
+    """Turn a FramesError into `error: ...` on standard error and exit status 1, and a Ctrl-C
+    that the command does not handle itself (while it imports, loads the model...) into one line and 130."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
+        global _command_started
+        _command_started = True
         try:
             return command(*args, **kwargs)
         except FramesError as exc:
             typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            typer.echo("interrupted", err=True)
+            raise typer.Exit(INTERRUPTED) from None
+        except OSError as exc:  # the system refused a path (name too long, I/O error...): say which, and why
+            if exc.errno == errno.EPIPE:
+                raise  # standard output closed early (`| head`): Typer exits quietly
+            where = f"{exc.filename}: " if exc.filename else ""
+            typer.echo(f"error: {where}{exc.strerror or exc}", err=True)
             raise typer.Exit(1) from None
 
     return wrapper
@@ -56,5 +119,20 @@ def print_scores(scores: dict, title: str, unit: str = "sentences") -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app(prog_name="frames")
+    """Console-script entry point. Ctrl-C before a command's own code runs exits 130 with one line.
+
+    Typer turns a Ctrl-C while it parses the options into a silent exit 130, and one while it
+    builds the command line reaches here as KeyboardInterrupt; both print `interrupted`. (Ctrl-C
+    while the command line is imported is handled in frames/cli/__init__.py.)
+    """
+    global _command_started
+    _command_started = False
+    try:
+        app(prog_name="frames")
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(INTERRUPTED)
+    except SystemExit as exit:
+        if exit.code == INTERRUPTED and not _command_started:
+            typer.echo("interrupted", err=True)
+        raise

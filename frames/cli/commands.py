@@ -18,33 +18,69 @@ from .app import MODEL_OPTION, print_scores, app, user_errors
 @app.command()
 @user_errors
 def classify(
-    path: str = typer.Argument(..., help="Article text file, or - to read standard input."),
+    paths: list[str] = typer.Argument(..., help="Article files (text or HTML), or - to read standard input."),
     top: int = typer.Option(3, "--top", "-n", min=0, help="Evidence sentences to show per frame."),
-    as_json: bool = typer.Option(False, "--json", help="Print the full profile and every sentence's scores as JSON."),
+    as_json: bool = typer.Option(False, "--json", help="Print the full profile and every sentence's scores as JSON "
+                                 "(with several articles: one JSON object a line)."),
+    any_language: bool = typer.Option(False, "--any-language", help="Score the article even if it is not in the "
+                                      "model's language (default: such an article is reported, not scored)."),
     model: Optional[Path] = MODEL_OPTION,
 ) -> None:
-    """Score an article: each frame's article score, presence, share of sentences, and evidence.
+    """Score articles: each frame's article score, presence, share of sentences, and evidence.
 
     A frame's score is its highest sentence probability (calibrated on real text). Whether the
     article pushes the frame ("present") is the model's article rule, chosen on labelled real
     articles; "why" says what the rule saw, e.g. how many sentences are over the threshold.
 
+    An article in another language than the model's (English) is not scored: one warning line,
+    and in --json "scored": false with null scores. A web page is scored on its extracted article
+    text. With several articles, --json prints one JSON object a line (JSONL), in the order given;
+    an article that cannot be read is reported and the others are still scored (exit status 1).
+
     Example: frames classify article.txt --top 5
     """
     from frames.articles import read_article
+    from frames.language import unscored_reason
     from frames.model import load_model
 
     loaded = load_model(model)
-    article = read_article(path)
-    result = loaded.classify(article.text, top=top, name=article.name)
-    if as_json:
-        out = {"article": article.name, "encoding": article.encoding, "model": loaded.describe()}
-        out.update(result.to_dict())
-        typer.echo(json.dumps(out, ensure_ascii=False, indent=1))
-        return
+    failed = 0
+    for number, path in enumerate(paths):
+        try:
+            article = read_article(path)
+            result = loaded.classify(article.text, top=top, name=article.name, check_language=not any_language)
+        except FramesError as exc:  # one unreadable article does not stop the others
+            typer.echo(f"error: {exc}", err=True)
+            failed += 1
+            continue
+        for note in article.notes():
+            typer.echo(f"note: {note}", err=True)
+        if not result.scored:
+            typer.echo(f"warning: {article.name}: not scored: {result.unscored}; --any-language scores it anyway",
+                       err=True)
+        elif result.language is not None and unscored_reason(result.language, loaded.language):
+            typer.echo(f"warning: {article.name}: scored anyway, though "
+                       f"{unscored_reason(result.language, loaded.language)}", err=True)
+        if as_json:
+            out = {"article": article.name, "encoding": article.encoding, "bad_bytes": article.bad_bytes,
+                   "format": article.format, "model": loaded.describe(), **result.to_dict()}
+            typer.echo(json.dumps(out, ensure_ascii=False, indent=1 if len(paths) == 1 else None))
+        else:
+            _print_result(article.name, result, loaded, blank_line=number > 0)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _print_result(name: str, result, loaded, blank_line: bool) -> None:
+    """One article's table and evidence, for people."""
     n = len(result.sentences)
-    typer.echo(f"{article.name}: {n} sentence{'' if n == 1 else 's'}; model {loaded.identity.name}, "
+    if blank_line:
+        typer.echo("")
+    typer.echo(f"{name}: {n} sentence{'' if n == 1 else 's'}; model {loaded.identity.name}, "
                f"article rule: {loaded.data.article_rule.kind}")
+    if not result.scored:
+        typer.echo("not scored (see the warning)")
+        return
     width = max(len(f.name) for f in result.frames)
     typer.echo(f"{'frame':<{width}}  score  present  share  why")
     for f in result.frames:
@@ -128,17 +164,18 @@ def _print_change(scores: dict, previous) -> None:
 @app.command("models")
 @user_errors
 def models_command(
-    folder: Path = typer.Argument(Path("models"), help="Folder holding model folders."),
+    folder: Optional[Path] = typer.Argument(None, help="Folder holding model folders (default: the folder of the "
+                                            "default model, so the shipped model is listed from anywhere)."),
 ) -> None:
     """List the models in a folder: name, date, frames, labelled sentences, data hash, out-of-fold macro-F1.
 
     Example: frames models models
     """
-    from frames.versions import list_models
+    from frames.versions import list_models, models_folder
 
     infos = list_models(folder)
     if not infos:
-        typer.echo(f"no models in {folder}")
+        typer.echo(f"no models in {folder or models_folder()}")
         return
     typer.echo(f"{'name':<16} {'trained':<20} {'sentences':>9}  {'data':<12} {'macro-F1':>8}  frames")
     for m in infos:
@@ -201,10 +238,14 @@ def evaluate(
         typer.echo(line)
 
 
+SKIPS_SHOWN = 50  # skipped articles listed after a batch run; all of them are in the errors file
+
+
 @app.command()
 @user_errors
 def batch(
-    folder: Path = typer.Argument(..., help="Folder of article files."),
+    folder: Path = typer.Argument(..., metavar="FOLDER|CORPUS", help="Folder of article files, or a corpus file "
+                                  "with one article a row (.jsonl, .csv, .jsonl.gz, .csv.gz)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output file (.csv or .jsonl); default: JSONL to standard output."),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="csv or jsonl (default: from --out's extension)."),
     pattern: str = typer.Option("*.txt", "--glob", "-g", help="File-name pattern of the articles."),
@@ -217,22 +258,37 @@ def batch(
     backend: Optional[str] = typer.Option(None, "--backend", help="joblib backend for the workers, e.g. loky or dask."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, with --backend dask."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary."),
+    any_language: bool = typer.Option(False, "--any-language", help="Score articles in other languages than the "
+                                      "model's too (default: their rows say \"scored\": false, with no scores)."),
+    text_field: str = typer.Option("text", "--text-field", help="A corpus's field holding the article text."),
+    id_field: str = typer.Option("id", "--id-field", help="A corpus's field holding the article id, which rows keep."),
+    meta: Optional[str] = typer.Option(None, "--meta", help="Fields each row keeps, comma-separated, e.g. date,outlet: "
+                                       "a corpus's own, or columns of --meta-file."),
+    meta_file: Optional[Path] = typer.Option(None, "--meta-file", help="For a folder: a CSV of metadata with a "
+                                             "'path' column (relative to FOLDER); rows keep its columns (or --meta's)."),
     model: Optional[Path] = MODEL_OPTION,
 ) -> None:
-    """Score every article in a folder: one row per article, in path order, streamed to CSV or JSONL.
+    """Score every article in a folder or corpus file: one row per article, in order, streamed to CSV or JSONL.
+
+    A corpus file (JSONL, CSV or gzipped, one article a row) is read as it is: --text-field and
+    --id-field name its fields, and rows keep the id instead of a path, in the file's order, with
+    the fields --meta names in "meta" (CSV: as columns). A bad row (malformed JSON, no text, not
+    UTF-8, an id given twice) is skipped and named FILE:LINE. A folder's articles take metadata from
+    a CSV with --meta-file. `frames trends` reads the dates and outlets kept this way.
 
     Each row holds the article's path (relative to FOLDER), the sha256 of its bytes, its number of
-    sentences, and per frame the score, presence and share exactly as `frames classify` computes them.
-    Rows are written and flushed one by one, so an interrupted run leaves a valid file.
+    sentences, its language, and per frame the score, presence and share exactly as `frames classify`
+    computes them. An article in another language than the model's gets a row with "scored": false
+    and no scores. Rows are written and flushed one by one, so an interrupted run leaves a valid file.
 
     --resume skips articles whose path and hash are already in --out and appends the rest. An
     article whose content changed since it was scored is scored again, and when the run completes
     its old row is dropped: the file is rewritten in path order with one row per article, and the
     summary says how many rows were replaced. Rows of files no longer in FOLDER are kept.
 
-    Files that cannot be read, are binary or empty, or hold no sentences, and folders that cannot
-    be read or loop back through links, are skipped with a reason, listed in the summary and in
-    FILE.errors.jsonl beside --out.
+    Files that cannot be read, are binary or empty, or hold no sentences, broken links, folders
+    that cannot be read, and links that loop back or lead to a folder already read are skipped with
+    a reason, listed in the summary and in FILE.errors.jsonl beside --out (--strict stops at them).
 
     Exit codes: 0 done (even with skipped files); 1 stopped by a bad file under --strict, or a bad
     folder, model or output; 2 usage error; 130 interrupted (the output is valid: rerun with --resume).
@@ -244,7 +300,9 @@ def batch(
     fmt = output_format(out, fmt)
     options = BatchOptions(root=folder, out=out, format=fmt, pattern=pattern, recursive=recursive, jobs=jobs,
                            resume=resume, strict=strict, force=force, evidence=evidence, model=model,
-                           backend=backend, scheduler=scheduler)
+                           backend=backend, scheduler=scheduler, any_language=any_language,
+                           text_field=text_field, id_field=id_field, meta_file=meta_file,
+                           meta=tuple(name.strip() for name in meta.split(",")) if meta else ())
     show = not quiet and sys.stderr.isatty()
     try:
         if show:
@@ -271,11 +329,16 @@ def batch(
         raise typer.Exit(130) from None
     if quiet:
         return
-    typer.echo(f"scored {summary.scored}, unchanged {summary.unchanged}, skipped {len(summary.skipped)}"
+    typer.echo(f"scored {summary.scored - summary.not_scored}"
+               + (f", not scored {summary.not_scored} (not in the model's language; --any-language scores them)"
+                  if summary.not_scored else "")
+               + f", unchanged {summary.unchanged}, skipped {len(summary.skipped)}"
                + (f", replaced {summary.replaced} stale rows" if summary.replaced else "")
                + f" in {summary.seconds:.1f}s ({summary.articles_per_second:.1f} articles/s, "
                f"{summary.megabytes_per_second:.2f} MB/s)", err=True)
-    for skip in summary.skipped:
+    for skip in summary.skipped[:SKIPS_SHOWN]:
         typer.echo(f"  skipped {skip.path}: {skip.reason}", err=True)
+    if len(summary.skipped) > SKIPS_SHOWN:
+        typer.echo(f"  ... and {len(summary.skipped) - SKIPS_SHOWN} more", err=True)
     if summary.skipped and summary.errors_file:
         typer.echo(f"  (also in {summary.errors_file})", err=True)

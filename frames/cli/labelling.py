@@ -51,6 +51,7 @@ def label(
 
     Example: frames label ../shared/pool/kremlin.jsonl --random 50 --seed 1 --annotator anna
     """
+    from frames.codebook import find_codebook
     from frames.labelling import LabelFile, LabelSession, plan, read_sources
     from frames.model import load_model
 
@@ -58,7 +59,7 @@ def label(
         raise FramesError("--uncertain and --random clash: choose one way to sample")
     target = labels_file or Path("labels/articles/annotations.jsonl" if articles else "labels/annotations.jsonl")
     loaded = load_model(model)
-    book = _codebook_for(target, codebook, loaded)
+    book = find_codebook(target, codebook, loaded.path, tuple(zip(loaded.frames, loaded.frame_names)))
     sources, problems = read_sources(paths, target, text_field, id_field)
     for problem in problems:
         typer.echo(f"warning: {problem}", err=True)
@@ -91,18 +92,6 @@ def label(
         typer.echo(f"\nstopped: {session.saved} answers saved to {target}", err=True)
         raise typer.Exit(130) from None
     typer.echo(f"\ndone: {session.saved} answers saved to {target}")
-
-
-def _codebook_for(target: Path, given: Optional[Path], loaded):
-    """The codebook to label with: --codebook, the labels folder's, labels/, else the model's own frames."""
-    from frames.codebook import Codebook, Frame, load_codebook
-
-    if given is not None:
-        return load_codebook(given)
-    for folder in (target.parent, *target.parent.parents[:2], Path("labels")):
-        if (folder / "codebook.json").is_file():
-            return load_codebook(folder / "codebook.json")
-    return Codebook(tuple(Frame(fid, name, name) for fid, name in zip(loaded.frames, loaded.frame_names)))
 
 
 def _show(session, loaded, column: dict, articles: bool) -> None:
@@ -141,9 +130,12 @@ def labels_check(
 
     Example: frames labels check --labels labels
     """
-    from frames.labels import check_labels, label_files
+    from frames.labels import FOLDER_FILES, check_labels, ignored_files, label_files
 
     problems = check_labels(labels)
+    for path in ignored_files(labels):
+        typer.echo(f"warning: {path}: ignored: labels are read from *.jsonl files (one row a line); the only "
+                   f"*.json files read are the folder's {', '.join(FOLDER_FILES)}", err=True)
     for problem in problems:
         typer.echo(str(problem))
     if problems:
@@ -162,11 +154,12 @@ def labels_agreement(
 
     Per frame: Cohen's kappa when there are two annotators, Krippendorff's alpha (nominal) when
     there are more, over the doubly-labelled sentences; then the sentences they disagree on.
+    An annotator whose rows do not judge a frame (partial rows, with "absent") is left out of it.
     Settle one by adding a row with the same text and "settled": true; training uses it.
 
     Example: frames labels agreement --labels labels
     """
-    from frames.agreement import SETTLE_RULE, agreement
+    from frames.agreement import PARTIAL_RULE, SETTLE_RULE, agreement
     from frames.labels import load_labels
 
     label_set = load_labels(labels)
@@ -180,42 +173,61 @@ def labels_agreement(
         value = "n/a" if f.value is None else f"{f.value:.3f}"
         typer.echo(f"{f.frame:<{width}}  {f.statistic} {value:>6}  (n={f.n})")
     unsettled = [d for d in report.disagreements if d.settled is None]
-    typer.echo(f"\n{len(report.disagreements)} disagreements, {len(unsettled)} not settled; training rule: {SETTLE_RULE}")
+    rule = PARTIAL_RULE if any(s.known is not None for s in label_set.sentences) else SETTLE_RULE
+    typer.echo(f"\n{len(report.disagreements)} disagreements, {len(unsettled)} not settled; training rule: {rule}")
     for d in unsettled[: limit or None]:
         typer.echo(f"- {d.text}  [{d.source}]")
+        judged = dict(d.known)
         for annotator, frames in d.labels:
-            typer.echo(f"    {annotator}: {', '.join(frames) or 'none'}")
+            only = judged.get(annotator)
+            note = "" if only is None else f"  (judged only {', '.join(only)})"
+            typer.echo(f"    {annotator}: {', '.join(frames) or 'none'}{note}")
 
 
 @labels_app.command("import")
 @user_errors
 def labels_import(
-    file: Path = typer.Argument(..., help="The tool's export: JSON or JSONL."),
+    file: Path = typer.Argument(..., help="The tool's export: JSON or JSONL; for doccano also CSV or the zip download."),
     tool: str = typer.Option(..., "--from", help="label-studio, doccano or prodigy."),
     mapping: Optional[list[str]] = typer.Option(None, "--map", help="NAME=ID: the tool's label NAME is frame ID (repeatable)."),
     labels: Path = typer.Option(Path("labels"), "--labels", "-l", help="Labels folder (its codebook and files)."),
     into: Optional[Path] = typer.Option(None, "--into", help="Label file to append to (default: LABELS/imported.jsonl)."),
     source: Optional[str] = typer.Option(None, "--source", help="source for rows whose export names none "
                                          "(default: the export file's name)."),
+    text_key: str = typer.Option("text", "--text-key", help="Label Studio: the task data key holding the sentence."),
+    from_name: Optional[str] = typer.Option(None, "--from-name", help="Label Studio: the Choices control holding "
+                                            "the frames (needed when the project has several)."),
+    empty_means_none: bool = typer.Option(False, "--empty-means-none", help="doccano: an empty label list means "
+                                          "\"no frame\" (by default such examples may be unlabelled, and are skipped)."),
 ) -> None:
     """Import a text-classification export (multi-label) from Label Studio, doccano or Prodigy.
 
     Label names map to codebook ids by --map NAME=ID, else by id or display name as they are.
     Rows with a label that does not map are left out and reported; rows already in the labels
-    folder (same text and annotator) are not added twice.
+    folder (same text and annotator) are not added twice. An answer that judges only some frames
+    (a Prodigy binary answer, a rejected choice) becomes a partial row: the frames it does not
+    judge stay unknown. Skipped, cancelled, ignored and unanswered records are counted, not imported.
 
     Example: frames labels import export.json --from label-studio --map Meddling=foreign_interference
     """
     from frames.codebook import load_codebook
-    from frames.interchange import import_labels, label_map, read_export
+    from frames.interchange import ReadOptions, import_labels, label_map, read_export
 
+    if tool != "label-studio" and (text_key != "text" or from_name is not None):
+        raise typer.BadParameter("reads Label Studio exports only; drop it or use --from label-studio",
+                                 param_hint="--text-key/--from-name")
+    if tool != "doccano" and empty_means_none:
+        raise typer.BadParameter("reads doccano exports only; drop it or use --from doccano",
+                                 param_hint="--empty-means-none")
     book = load_codebook(labels)
-    rows, unusable = read_export(file, tool)
+    reading = read_export(file, tool, ReadOptions(text_key, from_name, empty_means_none))
     target = into or labels / "imported.jsonl"
-    report = import_labels(rows, label_map(book, mapping or []), target, labels, source or file.stem, unusable)
-    typer.echo(f"added {report.added} rows to {target}; {report.duplicates} already there, "
-               f"{report.conflicts} already there with other frames (left as they were), "
-               f"{report.unusable} records without text or answer")
+    report = import_labels(reading, label_map(book, mapping or []), target, labels, source or file.stem)
+    typer.echo(f"read {report.read} records from {file}: added {report.added} rows to {target}; "
+               f"skipped {report.unknown} as unknown (no answer, or one that says nothing about the frames), "
+               f"{report.unmapped_rows} as unmapped, {report.unusable} without text; "
+               f"{report.duplicates} already there, {report.conflicts} already there with other frames "
+               f"(left as they were)")
     for name, count in sorted(report.unmapped.items()):
         typer.echo(f"  not mapped: {name!r} ({count} rows left out); add --map {name}=FRAME_ID", err=True)
 
@@ -226,17 +238,30 @@ def labels_export(
     tool: str = typer.Option(..., "--to", help="label-studio, doccano or prodigy."),
     out: Path = typer.Option(..., "--out", "-o", help="File to write (JSON for Label Studio, JSONL otherwise)."),
     labels: Path = typer.Option(Path("labels"), "--labels", "-l", help="Labels folder to export."),
-    force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
+    force: bool = typer.Option(False, "--force", help="Replace --out (and the Label Studio config) if it exists."),
 ) -> None:
     """Export every labelled sentence in a tool's import format, label names being frame ids.
+
+    For Label Studio it also writes the matching labelling config (<View> XML) beside --out, as
+    OUT with the extension .config.xml. Label Studio and doccano have no way to say a frame is
+    unknown, so partial rows are left out of their exports (and counted); Prodigy gets them as
+    binary answers.
 
     Example: frames labels export --to doccano --out for-doccano.jsonl
     """
     from frames.atomic import write_atomic
-    from frames.interchange import check_export_target, export_labels
+    from frames.interchange import check_export_target, export_labels, export_paths
     from frames.labels import load_labels
 
     check_export_target(out, tool, force)
     label_set = load_labels(labels)
-    write_atomic(out, export_labels(label_set.sentences, label_set.codebook, tool).encode("utf-8"))
-    typer.echo(f"wrote {len(label_set.sentences)} sentences to {out}")
+    exported = export_labels(label_set.sentences, label_set.codebook, tool)
+    path, config = export_paths(out, tool)
+    write_atomic(path, exported.text.encode("utf-8"))
+    typer.echo(f"wrote {exported.written} sentences to {path}")
+    if config is not None and exported.config is not None:
+        write_atomic(config, exported.config.encode("utf-8"))
+        typer.echo(f"wrote the labelling config to {config}: paste it in Settings > Labeling Interface > Code")
+    if exported.left_out:
+        typer.echo(f"left out {exported.left_out} partial rows: {tool} cannot say a frame is unknown, "
+                   "and would read them as complete", err=True)

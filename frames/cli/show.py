@@ -128,11 +128,18 @@ def _print_weights(weights: FrameWeights) -> None:
 @app.command()
 @user_errors
 def report(
-    paths: list[Path] = typer.Argument(..., help="Article files, or folders of *.txt articles; - reads one article from standard input."),
+    paths: list[Path] = typer.Argument(..., help="Article files, folders of *.txt articles, or a corpus file (.jsonl, "
+                                       ".csv, .jsonl.gz, .csv.gz); - reads one article from standard input."),
     out: Path = typer.Option(..., "--out", "-o", help="The HTML page to write for one article (- prints it), or the folder for several."),
     sort_by: Optional[str] = typer.Option(None, "--sort-by", help="Sort the index of several articles by this frame's score, highest first."),
     top: int = typer.Option(5, "--top", "-n", min=1, help="N-grams listed each way per frame in each sentence's explanation."),
     force: bool = typer.Option(False, "--force", help="Replace a report frames wrote before (never any other file)."),
+    articles: Optional[Path] = typer.Option(None, "--articles", help="A `frames batch` result: a page for each article it "
+                                            "lists, read from PATHS, the folder or corpus file it scored."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="With --articles: only the N articles with the "
+                                        "highest batch score for --sort-by's frame."),
+    text_field: str = typer.Option("text", "--text-field", help="A corpus's field holding the article text."),
+    id_field: str = typer.Option("id", "--id-field", help="A corpus's field holding the article id."),
     model: Optional[Path] = MODEL_OPTION,
 ) -> None:
     """Write a self-contained HTML report: the frame profile, the text with frames highlighted, and why.
@@ -141,10 +148,24 @@ def report(
     highlighted in its frame's colour, filters, and each sentence's scores and n-grams (as `frames
     explain` computes them). It makes no network request and prints legibly. Several articles, or a
     folder, give one page each plus index.html in the --out folder, sorted by --sort-by's score.
+    So does a corpus file (one page per document), or a batch result with --articles: `frames
+    report articles/ --articles scores.jsonl -o reports/ --sort-by FRAME --limit 20` reports the 20
+    articles batch scored highest for FRAME.
 
     Example: frames report article.txt -o article.html
     """
-    corpus = len(paths) > 1 or any(p.is_dir() for p in paths)
+    from frames.corpus import is_corpus
+
+    corpus = len(paths) > 1 or any(p.is_dir() or is_corpus(p) for p in paths) or articles is not None
+    if articles is not None and (len(paths) != 1 or str(paths[0]) == "-"):
+        raise typer.BadParameter("with --articles, give the one folder or corpus file that `frames batch` scored",
+                                 param_hint="PATHS")
+    if limit is not None and articles is None:
+        raise typer.BadParameter("picks from a batch result's scores: give --articles RESULT", param_hint="--limit")
+    if (text_field, id_field) != ("text", "id") and not any(is_corpus(p) for p in paths):
+        raise typer.BadParameter("name the fields of a corpus file; PATHS has none", param_hint="--text-field/--id-field")
+    if len(paths) > 1 and any(is_corpus(p) for p in paths):
+        raise typer.BadParameter("a corpus file makes a report folder of its own: give it alone", param_hint="PATHS")
     if corpus and any(str(p) == "-" for p in paths):
         raise typer.BadParameter("- reads one article from standard input; it cannot be mixed with other articles",
                                  param_hint="PATHS")
@@ -155,11 +176,17 @@ def report(
                                  param_hint="--sort-by")
     from frames.model import load_model
     from frames.report_files import (article_page, check_folder_target, check_page_target, write_article_report,
-                                     write_corpus_report)
+                                     write_batch_report, write_corpus_file_report, write_corpus_report)
 
     if corpus:
         check_folder_target(out, force)
-        result = write_corpus_report(load_model(model), paths, out, sort_by, force, top)
+        if articles is not None:
+            result = write_batch_report(load_model(model), articles, paths[0], out, sort_by, limit, force, top,
+                                        text_field, id_field)
+        elif is_corpus(paths[0]):
+            result = write_corpus_file_report(load_model(model), paths[0], out, sort_by, force, top, text_field, id_field)
+        else:
+            result = write_corpus_report(load_model(model), paths, out, sort_by, force, top)
         typer.echo(f"wrote {len(result.pages)} page{'' if len(result.pages) == 1 else 's'} and {result.index}")
         for path, reason in result.skipped:
             typer.echo(f"  skipped {path}: {reason}", err=True)
@@ -174,3 +201,96 @@ def report(
         typer.echo(article_page(loaded, article, top), nl=False)
         return
     typer.echo(f"wrote {write_article_report(loaded, article, out, force, top)}")
+
+
+@app.command()
+@user_errors
+def trends(
+    results: list[Path] = typer.Argument(..., help="Files `frames batch` wrote (JSONL or CSV), their rows carrying a date (--meta date)."),
+    by: Optional[list[str]] = typer.Option(None, "--by", "-b", help="A period (day, week, month, quarter, year; default month), "
+                                           "and any row fields to group by too, e.g. --by month --by outlet."),
+    date_field: str = typer.Option("date", "--date-field", help="The row field holding the article's date (YYYY-MM-DD)."),
+    since: Optional[str] = typer.Option(None, "--since", help="Count articles dated from this day on: YYYY, YYYY-MM or YYYY-MM-DD."),
+    until: Optional[str] = typer.Option(None, "--until", help="Count articles dated up to this day: YYYY, YYYY-MM (its last day) or YYYY-MM-DD."),
+    page: Optional[Path] = typer.Option(None, "--out", "-o", help="Write a self-contained HTML page: the figure and the table."),
+    png: Optional[Path] = typer.Option(None, "--png", help="Write the figure alone as PNG."),
+    svg: Optional[Path] = typer.Option(None, "--svg", help="Write the figure alone as SVG."),
+    force: bool = typer.Option(False, "--force", help="Replace a page or figure frames wrote before (never any other file)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the table as JSON instead."),
+) -> None:
+    """Frames over time: per period (and group), the articles, the share where each frame is present, and sentences.
+
+    Reads batch rows with their metadata (`frames batch corpus.jsonl --meta date,outlet`). Per
+    period, and per value of each other --by field: the number of articles; per frame, the share
+    of articles where it is present with a 95% Wilson interval (the range of true shares the count
+    is consistent with; wide when a period has few articles), and the mean share of the articles'
+    sentences carrying it. Rows without a date, with a date that cannot be read, outside
+    --since/--until or not scored are counted and reported, never dropped silently.
+
+    -o, --png and --svg draw the figure with matplotlib: pip install 'frames[plots]'.
+
+    Example: frames trends scores.jsonl --by month --by outlet --since 2021-10 --until 2022-06 -o trends.html
+    """
+    from frames.trends import PERIODS, compute_trends
+
+    periods = [b for b in by or () if b in PERIODS]
+    if len(periods) > 1:
+        raise typer.BadParameter(f"one period at a time, got {', '.join(periods)}", param_hint="--by")
+    fields = tuple(b for b in by or () if b not in PERIODS)
+    if len(set(fields)) < len(fields):
+        raise typer.BadParameter("a field is given twice", param_hint="--by")
+    if as_json and (page or png or svg):
+        raise typer.BadParameter("prints the table; write files with -o/--png/--svg in another run", param_hint="--json")
+    if page or png or svg:
+        from frames.trends_page import check_trends_targets
+
+        check_trends_targets(page, png, svg, force)
+    result = compute_trends(list(results), periods[0] if periods else "month", fields, date_field, since, until)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        _print_trends(result)
+    from frames.trends_page import account_lines
+
+    for line in account_lines(result):
+        typer.echo(line, err=True)
+    if page or png or svg:
+        from frames.trends_page import write_trends
+
+        written = write_trends(result, page, png, svg, force)
+        for path in (written.page, written.png, written.svg):
+            if path is not None:
+                typer.echo(f"wrote {path}", err=True)
+
+
+def _print_trends(trends) -> None:
+    """The trends table: per period and group, the articles and, per frame, share [95% CI] and sentences."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from frames.trends_page import interval, percent
+    from frames.trends_plot import frame_title
+
+    console = Console(highlight=False)
+    widest = max((len(g) for r in trends.rows for g in r.group), default=0)
+    console.width = max(console.width, 24 + (min(widest, 20) + 3) * len(trends.by) + 14 * len(trends.frames))  # not cropped
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False,
+                  caption="per frame: the share of articles where it is present, its 95% Wilson interval, "
+                          "and the mean share of their sentences carrying it")
+    table.add_column(trends.period, no_wrap=True)
+    for field in trends.by:
+        table.add_column(field, overflow="fold")
+    table.add_column("articles", justify="right")
+    for fid in trends.frames:
+        table.add_column(frame_title(fid), justify="right", overflow="fold", min_width=11)
+    previous = None
+    for row in trends.rows:
+        if previous is not None and row.group != previous:
+            table.add_section()
+        previous = row.group
+        cells = [Text(f"{percent(f.share)}\n{interval(f.low, f.high)}\n{percent(f.sentence_share, 1)} sent.")
+                 if row.n else Text("\u2014", style="dim") for f in row.frames]
+        table.add_row(row.period, *row.group, str(row.n), *cells, style="dim" if not row.n else None)
+    console.print(table)
