@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from frames.answers import Imported, Reading
+from frames.answers import Reading
 from frames.codebook import Codebook
 from frames.doccano import doccano_lines, read_doccano
 from frames.errors import LabelsError

@@ -6,7 +6,6 @@ The records are built after each tool's own export: Label Studio's JSON export (
 
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 from pathlib import Path
