@@ -92,19 +92,16 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict | Problem]]:
     with _open(path) as stream:
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
         reader = csv.DictReader(text)
-        try:
-            while True:
-                line = reader.line_num + 1
-                try:
-                    row = next(reader)
-                except StopIteration:
-                    return
-                except (UnicodeDecodeError, csv.Error) as exc:
-                    yield line, Problem(str(path), line, f"unreadable CSV row ({exc}); re-save the file as UTF-8 CSV")
-                    return
-                yield line, row
-        except UnicodeDecodeError as exc:
-            yield reader.line_num + 1, Problem(str(path), reader.line_num + 1, f"not UTF-8 ({exc.reason})")
+        while True:
+            line = reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except (UnicodeDecodeError, csv.Error) as exc:
+                yield line, Problem(str(path), line, f"unreadable CSV row ({exc}); re-save the file as UTF-8 CSV")
+                return
+            yield line, row
 
 
 def _document(path: Path, line: int, row: object, text_field: str, id_field: str,

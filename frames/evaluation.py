@@ -151,8 +151,10 @@ def evaluate_file(model, labels_file: str | Path) -> tuple[Evaluation, list[Prob
     return score_frames(truth, predicted, model.frames, known_matrix(sentences, model.frames)), problems
 
 
-def evaluate_articles(model, articles: list[LabelledArticle] | tuple[LabelledArticle, ...]) -> Evaluation:
-    """Score labelled whole articles with a model's article verdicts (n counts articles)."""
+def article_verdicts(model, articles: list[LabelledArticle] | tuple[LabelledArticle, ...]
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Labels, the model's verdicts and its article scores (n_articles, n_frames), articles split and
+    scored once; articles with no sentence are left out."""
     from frames.sentences import split_sentences
 
     split = [split_sentences(a.text) for a in articles]
@@ -160,6 +162,13 @@ def evaluate_articles(model, articles: list[LabelledArticle] | tuple[LabelledArt
     truth = label_matrix([a for a, _ in kept], model.frames)
     summaries = model.summaries([s for _, s in kept])
     predicted = np.array([[f.present for f in profile] for profile in summaries], dtype=bool).reshape(len(kept), -1)
+    scores = np.array([[f.score for f in profile] for profile in summaries], dtype=float).reshape(len(kept), -1)
+    return truth, predicted, scores
+
+
+def evaluate_articles(model, articles: list[LabelledArticle] | tuple[LabelledArticle, ...]) -> Evaluation:
+    """Score labelled whole articles with a model's article verdicts (n counts articles)."""
+    truth, predicted, _ = article_verdicts(model, articles)
     return score_frames(truth, predicted, model.frames)
 
 

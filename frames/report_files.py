@@ -122,17 +122,7 @@ def report_inputs(paths: list[Path], pattern: str = "*.txt") -> list[tuple[Path,
 
 def page_names(files: list[Path]) -> list[str]:
     """A distinct page file name per article, from its file name (index.html is kept for the index)."""
-    taken = {INDEX}
-    names = []
-    for file in files:
-        stem = file.stem or "article"
-        name, n = f"{stem}.html", 1
-        while name in taken:
-            n += 1
-            name = f"{stem}-{n}.html"
-        taken.add(name)
-        names.append(name)
-    return names
+    return _distinct_names([file.stem or "article" for file in files])
 
 
 def write_corpus_report(model: Model, paths: list[Path], out: Path, sort_by: str | None = None,
@@ -252,10 +242,14 @@ def read_batch_result(path: str | Path) -> tuple[str, list[ResultRow]]:
 
 def slug_names(keys: list[str]) -> list[str]:
     """A distinct, safe page file name per id: its last NAME_CHARS letters, digits, dots and dashes."""
+    return _distinct_names([_UNSAFE.sub("-", key).strip("-.")[-NAME_CHARS:].lstrip("-.") or "article" for key in keys])
+
+
+def _distinct_names(stems: list[str]) -> list[str]:
+    """STEM.html per stem, numbered STEM-2.html, ... where a name is taken (index.html is kept for the index)."""
     taken = {INDEX}
     names = []
-    for key in keys:
-        stem = _UNSAFE.sub("-", key).strip("-.")[-NAME_CHARS:].lstrip("-.") or "article"
+    for stem in stems:
         name, n = f"{stem}.html", 1
         while name in taken:
             n += 1

@@ -21,7 +21,7 @@ from frames.agreement import Settled, settle
 from frames.codebook import CODEBOOK_FILE, codebook_path
 from frames.default_model import default_model_path
 from frames.errors import FramesError, LabelsError
-from frames.evaluation import (Evaluation, average_precision, evaluate_articles, known_matrix, label_matrix, reliability,
+from frames.evaluation import (Evaluation, average_precision, article_verdicts, known_matrix, label_matrix, reliability,
                                score_frames)
 from frames.features import FeatureSpec
 from frames.labels import LabelledArticle, LabelledSentence, LabelSet, load_articles, load_labels, load_test_split
@@ -243,10 +243,8 @@ def _held_out(model: Model, rows: list[LabelledSentence], articles: list) -> tup
         bins, ece = reliability(truth, probabilities) if known.all() else reliability(truth[known], probabilities[known])
         table["sentences"] = {"ece": ece, "bins": [b.__dict__ for b in bins]}
     if articles:
-        article_eval = evaluate_articles(model, articles)
-        split = [split_sentences(a.text) for a in articles]
-        truth = label_matrix([a for a, s in zip(articles, split) if s], model.frames)
-        scores = np.array([[f.score for f in p] for p in model.summaries([s for s in split if s])])
+        truth, predicted, scores = article_verdicts(model, articles)
+        article_eval = score_frames(truth, predicted, model.frames)
         bins, ece = reliability(truth, scores)
         table["articles"] = {"score": "max sentence probability", "ece": ece, "bins": [b.__dict__ for b in bins]}
     return sentence_eval, article_eval, table
@@ -332,12 +330,17 @@ def fit_sklearn(texts: list[str], truth: np.ndarray, features: tuple[FeatureSpec
     return vectorizers, classifiers
 
 
-def sklearn_predict_proba(fitted, texts: list[str]) -> np.ndarray:
-    """Frame probabilities from a scikit-learn fit (uncalibrated), the reference the numpy scorer must match."""
+def _transform(vectorizers, texts: list[str]):
+    """The TF-IDF matrix of texts under fitted vectorizers, blocks side by side."""
     from scipy import sparse
 
+    return sparse.hstack([v.transform(texts) for v in vectorizers]).tocsr()
+
+
+def sklearn_predict_proba(fitted, texts: list[str]) -> np.ndarray:
+    """Frame probabilities from a scikit-learn fit (uncalibrated), the reference the numpy scorer must match."""
     vectorizers, classifiers = fitted
-    X = sparse.hstack([v.transform(texts) for v in vectorizers]).tocsr()
+    X = _transform(vectorizers, texts)
     return np.column_stack([c.predict_proba(X)[:, 1] for c in classifiers])
 
 
@@ -463,10 +466,8 @@ def oof_articles(articles: list[LabelledArticle], texts: list[str], truth: np.nd
 
 
 def _logits(fitted, texts: list[str]) -> np.ndarray:
-    from scipy import sparse
-
     vectorizers, classifiers = fitted
-    X = sparse.hstack([v.transform(texts) for v in vectorizers]).tocsr()
+    X = _transform(vectorizers, texts)
     return np.column_stack([c.decision_function(X) for c in classifiers])
 
 
