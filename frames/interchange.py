@@ -79,6 +79,7 @@ def import_labels(reading: Reading, mapping: dict[str, str], target: Path, label
     written as a complete row. An answer is left out as already there when the same annotator's rows
     on the sentence already say all it says, and as a conflict when they say otherwise.
     """
+    out = LabelFile(target)  # refuses a target that is not a labels file, before anything is read
     frame_ids = set(mapping.values())
     seen: dict[tuple[str, str | None], list[LabelledSentence]] = {}
     for file in sorted(set(label_files(labels_dir)) | {Path(target)}):
@@ -87,7 +88,6 @@ def import_labels(reading: Reading, mapping: dict[str, str], target: Path, label
                 seen.setdefault((normalise(s.text), s.annotator), []).append(s)
     unmapped: Counter[str] = Counter()
     added = duplicates = conflicts = unmapped_rows = 0
-    out = LabelFile(target)
     for row in reading.rows:
         names = row.labels + (row.absent or ())
         missing = [name for name in dict.fromkeys(names) if name not in mapping and name.casefold() not in mapping]

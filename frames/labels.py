@@ -108,7 +108,7 @@ def read_label_file(path: str | Path, frames: tuple[str, ...] | None = None,
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        row, message = _parse_row(line)
+        row, message = parse_label_row(line)
         if not message and "corpus" in row:
             texts = texts if texts is not None else CorpusTexts.near(path.parent)
             try:
@@ -157,7 +157,8 @@ def parse_json_row(line: str) -> tuple[object, str]:
         return None, str(exc)
 
 
-def _parse_row(line: str) -> tuple[dict, str]:
+def parse_label_row(line: str) -> tuple[dict, str]:
+    """A sentence label row as a dict, or a message saying why the line is not one."""
     row, message = parse_json_row(line)
     if message:
         return {}, message
@@ -329,7 +330,7 @@ def read_article_labels(path: str | Path, frames: tuple[str, ...] | None = None,
             continue
         row, message = parse_json_row(line)
         if not message:
-            message = _article_row_problem(row)
+            message = article_row_problem(row)
         if not message and "corpus" in row:
             texts = texts if texts is not None else CorpusTexts.near(path.parent)
             try:
@@ -351,7 +352,8 @@ def read_article_labels(path: str | Path, frames: tuple[str, ...] | None = None,
     return articles, problems
 
 
-def _article_row_problem(row: object) -> str:
+def article_row_problem(row: object) -> str:
+    """Why a parsed value is not an article label row; empty when it is one."""
     if not isinstance(row, dict):
         return 'expected a JSON object like {"corpus": ..., "doc": ..., "sha": ..., "frames": [...]}'
     unknown = sorted(set(row) - ARTICLE_FIELDS)

@@ -52,12 +52,15 @@ def label(
     Example: frames label ../shared/pool/kremlin.jsonl --random 50 --seed 1 --annotator anna
     """
     from frames.codebook import find_codebook
+    from frames.labelfile import check_label_target
     from frames.labelling import LabelFile, LabelSession, plan, read_sources
     from frames.model import load_model
 
     if sum(bool(x) for x in (uncertain, random_n)) > 1:
         raise FramesError("--uncertain and --random clash: choose one way to sample")
     target = labels_file or Path("labels/articles/annotations.jsonl" if articles else "labels/annotations.jsonl")
+    kind = "article" if articles else "sentence"
+    check_label_target(target, kind)
     loaded = load_model(model)
     book = find_codebook(target, codebook, loaded.path, tuple(zip(loaded.frames, loaded.frame_names)))
     sources, problems = read_sources(paths, target, text_field, id_field)
@@ -68,7 +71,7 @@ def label(
     if not items:
         typer.echo("nothing to label: everything here is labelled already")
         return
-    session = LabelSession(items, LabelFile(target), annotator, book.ids, mode)
+    session = LabelSession(items, LabelFile(target, kind), annotator, book.ids, mode)
     column = {fid: j for j, fid in enumerate(loaded.frames)}
     typer.echo(f"labelling {len(items)} {'articles' if articles else 'sentences'} into {target}; {session.help}")
     try:
@@ -212,6 +215,7 @@ def labels_import(
     """
     from frames.codebook import load_codebook
     from frames.interchange import ReadOptions, import_labels, label_map, read_export
+    from frames.labelfile import check_label_target
 
     if tool != "label-studio" and (text_key != "text" or from_name is not None):
         raise typer.BadParameter("reads Label Studio exports only; drop it or use --from label-studio",
@@ -219,9 +223,10 @@ def labels_import(
     if tool != "doccano" and empty_means_none:
         raise typer.BadParameter("reads doccano exports only; drop it or use --from doccano",
                                  param_hint="--empty-means-none")
+    target = into or labels / "imported.jsonl"
+    check_label_target(target)
     book = load_codebook(labels)
     reading = read_export(file, tool, ReadOptions(text_key, from_name, empty_means_none))
-    target = into or labels / "imported.jsonl"
     report = import_labels(reading, label_map(book, mapping or []), target, labels, source or file.stem)
     typer.echo(f"read {report.read} records from {file}: added {report.added} rows to {target}; "
                f"skipped {report.unknown} as unknown (no answer, or one that says nothing about the frames), "
