@@ -16,32 +16,34 @@ from typing import TYPE_CHECKING
 # Public names and the module each lives in: imported on first use (PEP 562), so that
 # `import frames` costs nothing and `frames classify` loads only what scoring needs.
 _EXPORTS = {
-    "Article": "articles", "decode_article": "articles", "read_article": "articles",
-    "BatchOptions": "batch", "BatchSummary": "batch", "run_batch": "batch",
-    "Codebook": "codebook", "Frame": "codebook", "load_codebook": "codebook",
+    "Article": "text.articles", "decode_article": "text.articles", "read_article": "text.articles",
+    "BatchOptions": "batch.run", "BatchSummary": "batch.run", "run_batch": "batch.run",
+    "Codebook": "labels.codebook", "Frame": "labels.codebook", "load_codebook": "labels.codebook",
     "ArticleError": "errors", "FramesError": "errors", "LabelsError": "errors", "ModelError": "errors",
-    "Evaluation": "evaluation", "FrameScore": "evaluation", "evaluate_file": "evaluation",
-    "LabelledSentence": "labels", "LabelSet": "labels", "Problem": "labels", "check_labels": "labels",
-    "load_labels": "labels",
-    "Model": "model", "load_model": "model",
-    "default_model_path": "default_model",
-    "ArticleResult": "profile", "FrameProfile": "profile", "ScoredSentence": "profile",
-    "Sentence": "sentences", "split_sentences": "sentences",
+    "Evaluation": "training.evaluation", "FrameScore": "training.evaluation", "evaluate_file": "training.evaluation",
+    "LabelledSentence": "labels.store", "LabelSet": "labels.store", "Problem": "labels.store", "check_labels": "labels.store",
+    "load_labels": "labels.store",
+    "Model": "model.scoring", "load_model": "model.scoring",
+    "default_model_path": "model.default_model",
+    "ArticleResult": "model.profile", "FrameProfile": "model.profile", "ScoredSentence": "model.profile",
+    "Sentence": "text.sentences", "split_sentences": "text.sentences",
 }
 # Modules the README points to as `frames.NAME`: imported on first use as well.
-_MODULES = ("agreement", "interchange", "labelling", "versions", "explain", "report", "training", "batch", "trends")
+_MODULES = {"agreement": "labels.agreement", "interchange": "labels.interchange", "labelling": "training.labelling",
+            "versions": "model.versions", "explain": "model.explain", "report": "show.report", "training": "training",
+            "batch": "batch", "trends": "show.trends"}
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ imports these
-    from frames.articles import Article, decode_article, read_article
-    from frames.batch import BatchOptions, BatchSummary, run_batch
-    from frames.codebook import Codebook, Frame, load_codebook
-    from frames.default_model import default_model_path
+    from frames.text.articles import Article, decode_article, read_article
+    from frames.batch.run import BatchOptions, BatchSummary, run_batch
+    from frames.labels.codebook import Codebook, Frame, load_codebook
+    from frames.model.default_model import default_model_path
     from frames.errors import ArticleError, FramesError, LabelsError, ModelError
-    from frames.evaluation import Evaluation, FrameScore, evaluate_file
-    from frames.labels import LabelledSentence, LabelSet, Problem, check_labels, load_labels
-    from frames.model import Model, load_model
-    from frames.profile import ArticleResult, FrameProfile, ScoredSentence
-    from frames.sentences import Sentence, split_sentences
+    from frames.training.evaluation import Evaluation, FrameScore, evaluate_file
+    from frames.labels.store import LabelledSentence, LabelSet, Problem, check_labels, load_labels
+    from frames.model.scoring import Model, load_model
+    from frames.model.profile import ArticleResult, FrameProfile, ScoredSentence
+    from frames.text.sentences import Sentence, split_sentences
 
 
 def __getattr__(name: str):
@@ -49,7 +51,7 @@ def __getattr__(name: str):
     if name in _EXPORTS:
         value = getattr(importlib.import_module(f"frames.{_EXPORTS[name]}"), name)
     elif name in _MODULES:
-        value = importlib.import_module(f"frames.{name}")
+        value = importlib.import_module(f"frames.{_MODULES[name]}")
     else:
         raise AttributeError(f"module 'frames' has no attribute {name!r}")
     globals()[name] = value
@@ -61,8 +63,8 @@ def __dir__() -> list[str]:
 
 
 def train(labels_dir="labels", out="models/default", force=False):
-    """Train a model on a labels folder and write it to ``out`` (see frames.training.train)."""
-    from frames.training import train as _train
+    """Train a model on a labels folder and write it to ``out`` (see frames.training.fit.train)."""
+    from frames.training.fit import train as _train
 
     return _train(labels_dir, out, force)
 

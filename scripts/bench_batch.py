@@ -31,7 +31,7 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 
 def build_corpus(folder: Path, n: int) -> int:
     """Write n articles of 3-8 KB into folder (100 per subfolder); returns the bytes written."""
-    from frames.sentences import split_sentences
+    from frames.text.sentences import split_sentences
 
     rows = [json.loads(line) for path in sorted((ROOT / "labels").rglob("*.jsonl"))
             for line in path.read_text("utf-8").splitlines() if line.strip()]
@@ -66,7 +66,7 @@ def build_jsonl(folder: Path, path: Path) -> None:
 def floor_seconds(folder: Path) -> float:
     """Seconds to score every sentence of the corpus in-process, split beforehand."""
     import frames
-    from frames.batch import keep_freed_memory
+    from frames.batch.run import keep_freed_memory
 
     keep_freed_memory()  # the allocator setting batch scoring runs with, so the floor is its best case
     model = frames.load_model()

@@ -90,7 +90,7 @@ def main() -> None:
               f"(goal < 0.5 s); page {page.stat().st_size / 1e6:.2f} MB")
 
     import frames
-    from frames.labels import load_labels
+    from frames.labels.store import load_labels
 
     texts = [s.text for s in load_labels(ROOT / "labels").sentences]
     texts = (texts * (40_000 // len(texts) + 1))[:40_000]

@@ -1,6 +1,6 @@
 """Write labels/test-split.json: the frozen held-out real test split, chosen by document.
 
-A document is held out when a seeded hash of its id falls under SHARE (frames.labels.in_held_out_split),
+A document is held out when a seeded hash of its id falls under SHARE (frames.labels.store.in_held_out_split),
 so the choice is fixed once and a document labelled later lands on the same side every time.
 Documents already listed stay listed: the split only grows. Run after labelling new real documents:
 
@@ -13,8 +13,8 @@ import json
 import sys
 from pathlib import Path
 
-from frames.atomic import write_atomic
-from frames.labels import (TEST_SPLIT_FILE, TEST_SPLIT_FORMAT, article_label_files, label_files, load_test_split,
+from frames.files.atomic import write_atomic
+from frames.labels.store import (TEST_SPLIT_FILE, TEST_SPLIT_FORMAT, article_label_files, label_files, load_test_split,
                            parse_json_row, in_held_out_split)
 
 SEED = 20261125

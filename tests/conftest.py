@@ -72,7 +72,7 @@ def tiny_labels(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A model trained once on the tiny labels."""
-    from frames.training import train
+    from frames.training.fit import train
 
     base = tmp_path_factory.mktemp("tiny")
     out = base / "model"
@@ -83,7 +83,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def retrained_default(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped labels trained again, to compare with the shipped model."""
-    from frames.training import train
+    from frames.training.fit import train
 
     out = tmp_path_factory.mktemp("retrained") / "default"
     train(LABELS, out)

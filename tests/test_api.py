@@ -27,7 +27,7 @@ def _modules_after(code: str) -> set[str]:
 
 def test_import_frames_loads_nothing_heavy():
     loaded = _modules_after("import frames")
-    assert not loaded & {"numpy", "blingfire", "frames.model", "frames.batch", "frames.labels", "typer"}
+    assert not loaded & {"numpy", "blingfire", "frames.model.scoring", "frames.batch.run", "frames.labels.store", "typer"}
 
 
 # What `frames` exported when it imported everything eagerly: all of it must stay.
@@ -47,26 +47,26 @@ def test_every_public_name_resolves_and_all_is_complete():
     done = subprocess.run([sys.executable, "-c", "from frames import *; print(len(dir()))"], capture_output=True,
                           text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
-    assert frames.load_model is frames.model.load_model and frames.Model is frames.model.Model
-    assert frames.default_model_path is frames.default_model.default_model_path
+    assert frames.load_model is frames.model.scoring.load_model and frames.Model is frames.model.scoring.Model
+    assert frames.default_model_path is frames.model.default_model.default_model_path
     with pytest.raises(AttributeError, match="no attribute 'nosuch'"):
         frames.nosuch  # noqa: B018
 
 
 def test_modules_named_in_the_readme_load_on_first_use():
     loaded = _modules_after("import frames\nframes.agreement.cohen_kappa; frames.versions.list_models")
-    assert {"frames.agreement", "frames.versions"} <= loaded
+    assert {"frames.labels.agreement", "frames.model.versions"} <= loaded
 
 
 def test_interchange_does_not_import_the_scoring_stack():
-    loaded = _modules_after("import frames.interchange")
-    assert not loaded & {"numpy", "blingfire", "frames.sentences", "frames.labelling", "frames.model",
-                         "frames.features", "sklearn"}
+    loaded = _modules_after("import frames.labels.interchange")
+    assert not loaded & {"numpy", "blingfire", "frames.text.sentences", "frames.training.labelling", "frames.model.scoring",
+                         "frames.model.features", "sklearn"}
 
 
 def test_training_module_does_not_import_the_scoring_model():
-    loaded = _modules_after("import frames.training")
-    assert "frames.model" not in loaded and "frames.default_model" in loaded
+    loaded = _modules_after("import frames.training.fit")
+    assert "frames.model.scoring" not in loaded and "frames.model.default_model" in loaded
 
 
 def test_frames_classify_imports_no_training_library():

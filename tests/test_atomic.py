@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from frames import atomic
-from frames.atomic import append_line, exchange, replace_folder, write_atomic, write_folder
+from frames.files import atomic
+from frames.files.atomic import append_line, exchange, replace_folder, write_atomic, write_folder
 from frames.errors import ModelError
-from frames.modelfile import MODEL_FILES, read_model, save_model_folder
+from frames.model.modelfile import MODEL_FILES, read_model, save_model_folder
 
 from conftest import DEFAULT_MODEL
 
@@ -23,7 +23,7 @@ class Crash(BaseException):
 
 @pytest.fixture
 def synced(monkeypatch) -> list[Path]:
-    """The folders fsync'd through frames.atomic.sync_folder, in order."""
+    """The folders fsync'd through frames.files.atomic.sync_folder, in order."""
     calls: list[Path] = []
     real = atomic.sync_folder
     monkeypatch.setattr(atomic, "sync_folder", lambda folder: (calls.append(Path(folder)), real(folder)))

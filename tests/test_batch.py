@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import frames.batch
+import frames.batch.run
 from frames import load_model, read_article
 from frames.cli import app
 
@@ -173,7 +173,7 @@ def test_writer_stopped_after_n_rows_then_resume_gives_each_article_once(tmp_pat
     reference = tmp_path / "reference.jsonl"
     run(corpus, "--out", reference)
     out = tmp_path / "scores.jsonl"
-    real_write = frames.batch.RowWriter.write
+    real_write = frames.batch.run.RowWriter.write
     for stop_after in (7, 30, 30):  # rows written by each run before it is stopped
         written = {"n": 0}
 
@@ -183,7 +183,7 @@ def test_writer_stopped_after_n_rows_then_resume_gives_each_article_once(tmp_pat
             written["n"] += 1
             real_write(self, row)
 
-        monkeypatch.setattr(frames.batch.RowWriter, "write", write)
+        monkeypatch.setattr(frames.batch.run.RowWriter, "write", write)
         result = run(out.parent / "corpus", "--out", out, "--resume")
         assert result.exit_code == 130 and "--resume" in result.stderr
         monkeypatch.undo()
@@ -224,7 +224,7 @@ def test_symlink_loop_and_unreadable_folder_are_reported(tmp_path, monkeypatch):
             raise PermissionError(13, "Permission denied")
         return real_scandir(path)
 
-    monkeypatch.setattr(frames.batch.os, "scandir", scandir)
+    monkeypatch.setattr(frames.batch.run.os, "scandir", scandir)
     out = tmp_path / "scores.jsonl"
     result = run(corpus, "--out", out)
     assert result.exit_code == 0, result.output
@@ -236,14 +236,14 @@ def test_symlink_loop_and_unreadable_folder_are_reported(tmp_path, monkeypatch):
 
 def test_file_that_disappears_mid_run_is_skipped(tmp_path, monkeypatch):
     corpus = write_corpus(tmp_path / "corpus", 6)
-    real_find = frames.batch.find_articles
+    real_find = frames.batch.run.find_articles
 
     def find_then_delete(*args, **kwargs):
         found = real_find(*args, **kwargs)
         (corpus / "part1" / "article-0003.txt").unlink()
         return found
 
-    monkeypatch.setattr(frames.batch, "find_articles", find_then_delete)
+    monkeypatch.setattr(frames.batch.run, "find_articles", find_then_delete)
     result = run(corpus, "-q")
     assert result.exit_code == 0
     assert len(result.stdout.splitlines()) == 5

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import frames.batch
-import frames.batch_corpus
+import frames.batch.run
+import frames.batch.corpus
 from frames import load_model
 from frames.cli import app
 
@@ -163,7 +163,7 @@ def test_jobs_1_and_2_write_identical_files(tmp_path):
 
 def test_workers_get_chunks_of_documents_as_the_corpus_is_read(tmp_path, monkeypatch):
     corpus = write_jsonl(tmp_path / "corpus.jsonl", documents(100))
-    real_score, real_read = frames.batch_corpus.score_documents, frames.batch_corpus.read_corpus
+    real_score, real_read = frames.batch.corpus.score_documents, frames.batch.corpus.read_corpus
     read = {"rows": 0}
     calls: list[tuple[int, int]] = []  # (documents in the task, rows read from the corpus so far)
 
@@ -174,11 +174,11 @@ def test_workers_get_chunks_of_documents_as_the_corpus_is_read(tmp_path, monkeyp
 
     def spy(model_path, texts, evidence, parent_pid=None, any_language=False):
         calls.append((len(texts), read["rows"]))
-        assert all(t.text for t in texts if isinstance(t, frames.batch.ArticleText))  # the text travels with the task
+        assert all(t.text for t in texts if isinstance(t, frames.batch.run.ArticleText))  # the text travels with the task
         return real_score(model_path, texts, evidence, parent_pid, any_language)
 
-    monkeypatch.setattr(frames.batch_corpus, "read_corpus", counting_read)
-    monkeypatch.setattr(frames.batch_corpus, "score_documents", spy)
+    monkeypatch.setattr(frames.batch.corpus, "read_corpus", counting_read)
+    monkeypatch.setattr(frames.batch.corpus, "score_documents", spy)
     assert run(corpus, "--out", tmp_path / "s.jsonl").exit_code == 0
     assert calls == [(32, 32), (32, 64), (32, 96), (4, 100)]  # chunk by chunk, as the corpus is read
 
@@ -188,7 +188,7 @@ def test_interrupted_then_resumed_gives_each_document_once_in_file_order(tmp_pat
     reference = tmp_path / "reference.jsonl"
     assert run(corpus, "--meta", "date,outlet", "--out", reference).exit_code == 0
     out = tmp_path / "scores.jsonl"
-    real_write = frames.batch.RowWriter.write
+    real_write = frames.batch.run.RowWriter.write
     for stop_after in (5, 40):
         written = {"n": 0}
 
@@ -198,7 +198,7 @@ def test_interrupted_then_resumed_gives_each_document_once_in_file_order(tmp_pat
             written["n"] += 1
             real_write(self, row)
 
-        monkeypatch.setattr(frames.batch.RowWriter, "write", write)
+        monkeypatch.setattr(frames.batch.run.RowWriter, "write", write)
         result = run(corpus, "--meta", "date,outlet", "--out", out, "--resume")
         assert result.exit_code == 130, result.output
         monkeypatch.undo()
@@ -235,7 +235,7 @@ def test_strict_stops_at_the_first_bad_row(corpus, tmp_path):
 def test_corpus_rows_are_batch_output_but_a_corpus_is_not(corpus, tmp_path):
     out = tmp_path / "scores.jsonl"
     assert run(corpus, "--out", out).exit_code == 0
-    assert frames.batch.is_batch_output(out) and not frames.batch.is_batch_output(corpus)
+    assert frames.batch.run.is_batch_output(out) and not frames.batch.run.is_batch_output(corpus)
     refused = run(corpus, "--out", corpus, "--force")
     assert refused.exit_code == 1 and "not a batch output" in refused.stderr
     assert run(corpus, "--out", out, "--force").exit_code == 0
@@ -302,7 +302,7 @@ def test_batch_then_trends(tmp_path):
     corpus = write_jsonl(tmp_path / "corpus.jsonl", documents(30))
     out = tmp_path / "scores.jsonl"
     assert run(corpus, "--meta", "date,outlet", "--out", out).exit_code == 0
-    from frames.trends import compute_trends
+    from frames.show.trends import compute_trends
 
     trends = compute_trends(out, "month", ("outlet",))
     assert trends.counted == 30 and trends.periods == tuple(f"2022-0{m}" for m in range(1, 7))

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from frames import __version__
 from frames.cli import app
-from frames.codebook import find_codebook
+from frames.labels.codebook import find_codebook
 
 from conftest import DEFAULT_MODEL, LABELS
 

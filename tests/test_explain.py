@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from frames import FramesError, load_labels, load_model
 from frames.cli import app
-from frames.explain import VISIBLE_SPACE, article_sentence, explain_sentences, frame_weights
-from frames.sentences import split_sentences
+from frames.model.explain import VISIBLE_SPACE, article_sentence, explain_sentences, frame_weights
+from frames.text.sentences import split_sentences
 
 from conftest import DEFAULT_MODEL, LABELS
 

@@ -187,7 +187,7 @@ def test_batch_skips_a_file_whose_name_is_not_utf8(tmp_path):
 
 
 def test_an_article_too_large_to_be_one_is_refused(monkeypatch, tmp_path):
-    from frames import articles
+    from frames.text import articles
 
     monkeypatch.setattr(articles, "MAX_ARTICLE_BYTES", 1000)
     path = tmp_path / "huge.txt"
@@ -218,9 +218,9 @@ sys.meta_path.insert(0, Interrupt())
 """
 
 
-@pytest.mark.parametrize("module", ["typer", "numpy", "frames.modelfile"])
+@pytest.mark.parametrize("module", ["typer", "numpy", "frames.model.modelfile"])
 def test_ctrl_c_while_importing_exits_130_with_one_line(module):
-    """typer: the command line itself is loading; numpy, frames.modelfile: the command is starting."""
+    """typer: the command line itself is loading; numpy, frames.model.modelfile: the command is starting."""
     article = next(iter(sorted(SEEDS.glob("*.txt"))), None) if SEEDS.is_dir() else None
     done = _interrupted(SIGINT_ON_IMPORT.format(module=module), "classify", str(article or "-"))
     assert done.returncode == 130, done.stderr
@@ -228,8 +228,8 @@ def test_ctrl_c_while_importing_exits_130_with_one_line(module):
 
 
 def test_ctrl_c_while_loading_the_model_exits_130_with_one_line():
-    code = ("import os, signal, time, frames.model\n"
-            "frames.model.read_model = lambda folder: (os.kill(os.getpid(), signal.SIGINT), time.sleep(10))\n")
+    code = ("import os, signal, time, frames.model.scoring\n"
+            "frames.model.scoring.read_model = lambda folder: (os.kill(os.getpid(), signal.SIGINT), time.sleep(10))\n")
     done = _interrupted(code, "batch", ".", "--quiet")
     assert (done.returncode, done.stderr, done.stdout) == (130, "interrupted\n", "")
 
@@ -266,7 +266,7 @@ def test_ctrl_c_while_the_command_line_is_built_exits_130_with_one_line(monkeypa
 
 
 def test_a_command_that_reports_ctrl_c_itself_is_not_reported_twice(monkeypatch, capsys, tmp_path):
-    from frames import batch
+    from frames.batch import run as batch
     from frames.cli import main
 
     def interrupt(*args, **kwargs):

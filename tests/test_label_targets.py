@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from frames.cli import app
 from frames.errors import LabelsError
-from frames.labelfile import LabelFile, check_label_target
+from frames.labels.labelfile import LabelFile, check_label_target
 
 runner = CliRunner()
 

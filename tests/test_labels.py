@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from frames import LabelsError, check_labels, load_codebook, load_labels, split_sentences
-from frames.labels import label_files
+from frames.labels.store import label_files
 
 from conftest import LABELS
 

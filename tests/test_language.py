@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from frames import load_model
 from frames.cli import app
-from frames.language import NAMES, UNDETERMINED, detect_language, unscored_reason
+from frames.text.language import NAMES, UNDETERMINED, detect_language, unscored_reason
 
 runner = CliRunner()
 

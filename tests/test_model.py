@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 import frames
 from frames import ModelError, load_labels, load_model
-from frames.evaluation import label_matrix
-from frames.modelfile import MODEL_FILES
-from frames.agreement import settle
-from frames.training import FEATURE_SETS, fit_sklearn, sklearn_predict_proba, train
+from frames.training.evaluation import label_matrix
+from frames.model.modelfile import MODEL_FILES
+from frames.labels.agreement import settle
+from frames.training.fit import FEATURE_SETS, fit_sklearn, sklearn_predict_proba, train
 
 from conftest import DEFAULT_MODEL, LABELS
 
@@ -44,7 +44,7 @@ def test_model_json_has_exactly_the_expected_fields(tiny_model):
 
 def test_round_trip_scores_the_same(tiny_model, tmp_path):
     model = load_model(tiny_model)
-    from frames.modelfile import save_model_folder
+    from frames.model.modelfile import save_model_folder
 
     save_model_folder(model.data, tmp_path / "copy")
     again = load_model(tmp_path / "copy")
@@ -71,10 +71,10 @@ def test_retraining_overwrites_in_place_and_leaves_no_debris(tiny_labels, tmp_pa
 
 def _exported(texts: list[str], truth: np.ndarray, features_name: str, C: float):
     """A numpy Model and the scikit-learn fit it was exported from, uncalibrated."""
-    from frames.features import FeatureSpec
-    from frames.model import Model
-    from frames.modelfile import ModelData
-    from frames.training import fit_final
+    from frames.model.features import FeatureSpec
+    from frames.model.scoring import Model
+    from frames.model.modelfile import ModelData
+    from frames.training.fit import fit_final
 
     features = FEATURE_SETS[features_name]
     fitted = fit_sklearn(texts, truth, features, C)

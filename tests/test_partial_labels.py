@@ -14,10 +14,10 @@ import pytest
 from typer.testing import CliRunner
 
 from frames import check_labels, load_labels
-from frames.agreement import PARTIAL_RULE, SETTLE_RULE, agreement, cohen_kappa, settle
+from frames.labels.agreement import PARTIAL_RULE, SETTLE_RULE, agreement, cohen_kappa, settle
 from frames.cli import app
-from frames.evaluation import known_matrix, label_matrix, score_frames
-from frames.labels import LabelledSentence
+from frames.training.evaluation import known_matrix, label_matrix, score_frames
+from frames.labels.store import LabelledSentence
 
 runner = CliRunner()
 
@@ -193,7 +193,7 @@ PARTIAL = [
 
 
 def train_partial(labels: Path, out: Path, complete: bool = False):
-    from frames.training import train
+    from frames.training.fit import train
 
     add(labels, "teach.jsonl", [{k: v for k, v in r.items() if not (complete and k == "absent")} | {"source": "teach"}
                                 for r in PARTIAL])
@@ -206,7 +206,7 @@ def model_files(out: Path) -> tuple[bytes, dict]:
 
 
 def test_what_an_unknown_cell_holds_never_changes_the_model(tiny_labels, tmp_path, monkeypatch):
-    import frames.training
+    import frames.training.fit
 
     first = train_partial(tiny_labels, tmp_path / "a")
     assert first.label_counts["none"] == 8  # the tiny labels' 8; the partial rows are not "no frame"
@@ -214,8 +214,8 @@ def test_what_an_unknown_cell_holds_never_changes_the_model(tiny_labels, tmp_pat
     def polluted(sentences, frame_ids):  # put a positive in every cell the labels leave unknown
         return label_matrix(sentences, frame_ids) | ~known_matrix(sentences, frame_ids)
 
-    monkeypatch.setattr(frames.training, "label_matrix", polluted)
-    frames.training.train(tiny_labels, tmp_path / "b")
+    monkeypatch.setattr(frames.training.fit, "label_matrix", polluted)
+    frames.training.fit.train(tiny_labels, tmp_path / "b")
     assert model_files(tmp_path / "a") == model_files(tmp_path / "b")
 
 

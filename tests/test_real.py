@@ -10,13 +10,13 @@ import pytest
 from typer.testing import CliRunner
 
 from frames.cli import app
-from frames.corpus import Document, read_corpus
+from frames.text.corpus import Document, read_corpus
 from frames.errors import Problem
-from frames.labels import check_labels, load_articles, load_labels, in_held_out_split
-from frames.modelfile import read_model, save_model_folder
-from frames.references import span_hash
-from frames.rule_choice import best_cut, choose_rule
-from frames.verdict import ArticleRule, decide, statistics
+from frames.labels.store import check_labels, load_articles, load_labels, in_held_out_split
+from frames.model.modelfile import read_model, save_model_folder
+from frames.labels.references import span_hash
+from frames.training.rule_choice import best_cut, choose_rule
+from frames.model.verdict import ArticleRule, decide, statistics
 
 from conftest import write_tiny_labels
 
@@ -261,7 +261,7 @@ def test_evaluate_refuses_malformed_rows_unless_skip_bad(tmp_path, tiny_model):
 
 
 def test_macro_f1_leaves_out_frames_without_support():
-    from frames.evaluation import score_frames
+    from frames.training.evaluation import score_frames
 
     truth = np.array([[True, False], [False, False]])
     evaluation = score_frames(truth, np.array([[True, False], [False, True]]), ("a", "b"))

@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 
 from frames import load_model, read_article
 from frames.cli import app
-from frames.explain import explain_sentences
-from frames.report import build_report, render_page
-from frames.report_files import is_report, write_article_report
+from frames.model.explain import explain_sentences
+from frames.show.report import build_report, render_page
+from frames.show.report_files import is_report, write_article_report
 
 from conftest import DEFAULT_MODEL
 
@@ -145,7 +145,7 @@ def test_a_sentence_with_several_frames_shows_all_of_them_strongest_outermost(re
 
 
 def read_article_text(text: str):
-    from frames.articles import decode_article
+    from frames.text.articles import decode_article
 
     return decode_article(text.encode("utf-8"), "inline.txt")
 
@@ -309,10 +309,10 @@ def imported_modules(*args: str) -> set[str]:
 
 def test_classify_imports_neither_the_report_nor_explanations_nor_plotting(seeds, tmp_path):
     imported = imported_modules("classify", str(seeds[0]))
-    assert "frames.model" in imported and "numpy" in imported  # the check sees what classify imports
-    assert not imported & {"frames.report", "frames.report_files", "frames.explain", "matplotlib"}
+    assert "frames.model.scoring" in imported and "numpy" in imported  # the check sees what classify imports
+    assert not imported & {"frames.show.report", "frames.show.report_files", "frames.model.explain", "matplotlib"}
     # ... and it would see them: `frames report` imports the report code.
-    assert {"frames.report", "frames.explain"} <= imported_modules("report", str(seeds[0]), "-o", str(tmp_path / "r.html"))
+    assert {"frames.show.report", "frames.model.explain"} <= imported_modules("report", str(seeds[0]), "-o", str(tmp_path / "r.html"))
 
 
 def chromium(tmp_path: Path, *args: str) -> str:

@@ -11,7 +11,7 @@ from hypothesis import given, strategies as st
 from typer.testing import CliRunner
 
 from frames.cli import app
-from frames.report_files import INDEX, is_report, is_report_folder, slug_names
+from frames.show.report_files import INDEX, is_report, is_report_folder, slug_names
 
 runner = CliRunner()
 

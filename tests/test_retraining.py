@@ -14,9 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 from frames import load_labels, load_model
-from frames.agreement import cohen_kappa, krippendorff_alpha, settle
+from frames.labels.agreement import cohen_kappa, krippendorff_alpha, settle
 from frames.cli import app
-from frames.labels import LabelledSentence
+from frames.labels.store import LabelledSentence
 
 from conftest import write_tiny_labels
 

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from frames.agreement import cohen_kappa, krippendorff_alpha
-from frames.evaluation import average_precision
+from frames.labels.agreement import cohen_kappa, krippendorff_alpha
+from frames.training.evaluation import average_precision
 
 krippendorff = pytest.importorskip("krippendorff", reason="pip install '.[test]' brings the krippendorff package")
 metrics = pytest.importorskip("sklearn.metrics")

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from frames.cli import app
 from frames.errors import FramesError
-from frames.trends import MISSING, compute_trends, next_period, parse_bound, parse_date, period_label, period_start, wilson
+from frames.show.trends import MISSING, compute_trends, next_period, parse_bound, parse_date, period_label, period_start, wilson
 
 from test_report import CHROMIUM, PNG, chromium, imported_modules, page_requests
 
@@ -336,7 +336,7 @@ def test_cli_writes_the_page_and_figures_and_replaces_only_its_own(plots, result
 
 
 def test_figures_are_the_same_for_the_same_rows(plots, results):
-    from frames.trends_plot import render_figure
+    from frames.show.trends_plot import render_figure
 
     trends = compute_trends(results, "month", ("outlet",))
     assert render_figure(trends, "svg") == render_figure(trends, "svg")
@@ -352,10 +352,10 @@ def test_without_matplotlib_one_line_says_how_to_install_it(results, tmp_path, m
 
 def test_classify_imports_neither_trends_nor_matplotlib_and_the_table_needs_no_matplotlib(seeds, results, tmp_path):
     imported = imported_modules("classify", str(seeds[0]))
-    assert "frames.model" in imported  # the check sees classify's imports
-    assert not imported & {"frames.trends", "frames.trends_plot", "frames.trends_page", "matplotlib"}
+    assert "frames.model.scoring" in imported  # the check sees classify's imports
+    assert not imported & {"frames.show.trends", "frames.show.trends_plot", "frames.show.trends_page", "matplotlib"}
     table = imported_modules("trends", str(results))
-    assert "frames.trends" in table and "matplotlib" not in table and "frames.model" not in table
+    assert "frames.show.trends" in table and "matplotlib" not in table and "frames.model.scoring" not in table
     if _has_matplotlib():
         assert "matplotlib" in imported_modules("trends", str(results), "--png", str(tmp_path / "t.png"))
 

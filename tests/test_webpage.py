@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from frames import ArticleError, decode_article
 from frames.cli import app
-from frames.webpage import looks_like_html
+from frames.text.webpage import looks_like_html
 
 runner = CliRunner()
 

@@ -39,9 +39,9 @@ def classify(
 
     Example: frames classify article.txt --top 5
     """
-    from frames.articles import read_article
-    from frames.language import unscored_reason
-    from frames.model import load_model
+    from frames.text.articles import read_article
+    from frames.text.language import unscored_reason
+    from frames.model.scoring import load_model
 
     loaded = load_model(model)
     failed = 0
@@ -112,7 +112,7 @@ def train(
 
     Example: frames train --labels labels --out models/mine
     """
-    from frames.training import check_out, train as run_training
+    from frames.training.fit import check_out, train as run_training
 
     check_out(out, force)
     typer.echo(f"training on {labels} ...", err=True)
@@ -171,7 +171,7 @@ def models_command(
 
     Example: frames models models
     """
-    from frames.versions import list_models, models_folder
+    from frames.model.versions import list_models, models_folder
 
     infos = list_models(folder)
     if not infos:
@@ -206,8 +206,8 @@ def evaluate(
 
     Example: frames evaluate --articles labels/articles/real.jsonl --model models/default
     """
-    from frames.evaluation import compare_table, evaluate_article_file, evaluate_file
-    from frames.model import load_model
+    from frames.training.evaluation import compare_table, evaluate_article_file, evaluate_file
+    from frames.model.scoring import load_model
 
     if (labels is None) == (articles is None):
         raise FramesError("give --labels FILE (sentences) or --articles FILE (whole articles), one of the two")
@@ -295,7 +295,7 @@ def batch(
 
     Example: frames batch articles/ --out scores.csv --jobs 2 --resume
     """
-    from frames.batch import BatchOptions, output_format, run_batch
+    from frames.batch.run import BatchOptions, output_format, run_batch
 
     fmt = output_format(out, fmt)
     options = BatchOptions(root=folder, out=out, format=fmt, pattern=pattern, recursive=recursive, jobs=jobs,

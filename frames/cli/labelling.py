@@ -51,10 +51,10 @@ def label(
 
     Example: frames label ../shared/pool/kremlin.jsonl --random 50 --seed 1 --annotator anna
     """
-    from frames.codebook import find_codebook
-    from frames.labelfile import check_label_target
-    from frames.labelling import LabelFile, LabelSession, plan, read_sources
-    from frames.model import load_model
+    from frames.labels.codebook import find_codebook
+    from frames.labels.labelfile import check_label_target
+    from frames.training.labelling import LabelFile, LabelSession, plan, read_sources
+    from frames.model.scoring import load_model
 
     if sum(bool(x) for x in (uncertain, random_n)) > 1:
         raise FramesError("--uncertain and --random clash: choose one way to sample")
@@ -133,7 +133,7 @@ def labels_check(
 
     Example: frames labels check --labels labels
     """
-    from frames.labels import FOLDER_FILES, check_labels, ignored_files, label_files
+    from frames.labels.store import FOLDER_FILES, check_labels, ignored_files, label_files
 
     problems = check_labels(labels)
     for path in ignored_files(labels):
@@ -162,8 +162,8 @@ def labels_agreement(
 
     Example: frames labels agreement --labels labels
     """
-    from frames.agreement import PARTIAL_RULE, SETTLE_RULE, agreement
-    from frames.labels import load_labels
+    from frames.labels.agreement import PARTIAL_RULE, SETTLE_RULE, agreement
+    from frames.labels.store import load_labels
 
     label_set = load_labels(labels)
     report = agreement(label_set.sentences, label_set.codebook.ids)
@@ -213,9 +213,9 @@ def labels_import(
 
     Example: frames labels import export.json --from label-studio --map Meddling=foreign_interference
     """
-    from frames.codebook import load_codebook
-    from frames.interchange import ReadOptions, import_labels, label_map, read_export
-    from frames.labelfile import check_label_target
+    from frames.labels.codebook import load_codebook
+    from frames.labels.interchange import ReadOptions, import_labels, label_map, read_export
+    from frames.labels.labelfile import check_label_target
 
     if tool != "label-studio" and (text_key != "text" or from_name is not None):
         raise typer.BadParameter("reads Label Studio exports only; drop it or use --from label-studio",
@@ -254,9 +254,9 @@ def labels_export(
 
     Example: frames labels export --to doccano --out for-doccano.jsonl
     """
-    from frames.atomic import write_atomic
-    from frames.interchange import check_export_target, export_labels, export_paths
-    from frames.labels import load_labels
+    from frames.files.atomic import write_atomic
+    from frames.labels.interchange import check_export_target, export_labels, export_paths
+    from frames.labels.store import load_labels
 
     check_export_target(out, tool, force)
     label_set = load_labels(labels)

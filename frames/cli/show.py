@@ -13,7 +13,7 @@ from frames.errors import FramesError
 from .app import MODEL_OPTION, app, user_errors
 
 if TYPE_CHECKING:  # explain and report code is imported only when those commands run
-    from frames.explain import FrameWeights, SentenceExplanation
+    from frames.model.explain import FrameWeights, SentenceExplanation
 
 
 @app.command()
@@ -48,8 +48,8 @@ def explain(
     if text == "-" and sentence is None:
         raise typer.BadParameter("- reads an article from standard input: add --sentence N to pick its sentence",
                                  param_hint="TEXT")
-    from frames.explain import article_sentence, explain_sentences, frame_weights
-    from frames.model import load_model
+    from frames.model.explain import article_sentence, explain_sentences, frame_weights
+    from frames.model.scoring import load_model
 
     loaded = load_model(model)
     if model_wide:
@@ -60,7 +60,7 @@ def explain(
             _print_weights(weights)
         return
     if sentence is not None:
-        from frames.articles import read_article
+        from frames.text.articles import read_article
 
         article = read_article(text)
         text = article_sentence(article.text, sentence, article.name).text
@@ -154,7 +154,7 @@ def report(
 
     Example: frames report article.txt -o article.html
     """
-    from frames.corpus import is_corpus
+    from frames.text.corpus import is_corpus
 
     corpus = len(paths) > 1 or any(p.is_dir() or is_corpus(p) for p in paths) or articles is not None
     if articles is not None and (len(paths) != 1 or str(paths[0]) == "-"):
@@ -174,8 +174,8 @@ def report(
     if not corpus and sort_by is not None:
         raise typer.BadParameter("orders the index of several articles; give several articles or a folder",
                                  param_hint="--sort-by")
-    from frames.model import load_model
-    from frames.report_files import (article_page, check_folder_target, check_page_target, write_article_report,
+    from frames.model.scoring import load_model
+    from frames.show.report_files import (article_page, check_folder_target, check_page_target, write_article_report,
                                      write_batch_report, write_corpus_file_report, write_corpus_report)
 
     if corpus:
@@ -191,7 +191,7 @@ def report(
         for path, reason in result.skipped:
             typer.echo(f"  skipped {path}: {reason}", err=True)
         return
-    from frames.articles import read_article
+    from frames.text.articles import read_article
 
     if str(out) != "-":
         check_page_target(out, force)
@@ -231,7 +231,7 @@ def trends(
 
     Example: frames trends scores.jsonl --by month --by outlet --since 2021-10 --until 2022-06 -o trends.html
     """
-    from frames.trends import PERIODS, compute_trends
+    from frames.show.trends import PERIODS, compute_trends
 
     periods = [b for b in by or () if b in PERIODS]
     if len(periods) > 1:
@@ -242,7 +242,7 @@ def trends(
     if as_json and (page or png or svg):
         raise typer.BadParameter("prints the table; write files with -o/--png/--svg in another run", param_hint="--json")
     if page or png or svg:
-        from frames.trends_page import check_trends_targets
+        from frames.show.trends_page import check_trends_targets
 
         check_trends_targets(page, png, svg, force)
     result = compute_trends(list(results), periods[0] if periods else "month", fields, date_field, since, until)
@@ -250,12 +250,12 @@ def trends(
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
         _print_trends(result)
-    from frames.trends_page import account_lines
+    from frames.show.trends_page import account_lines
 
     for line in account_lines(result):
         typer.echo(line, err=True)
     if page or png or svg:
-        from frames.trends_page import write_trends
+        from frames.show.trends_page import write_trends
 
         written = write_trends(result, page, png, svg, force)
         for path in (written.page, written.png, written.svg):
@@ -270,8 +270,8 @@ def _print_trends(trends) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from frames.trends_page import interval, percent
-    from frames.trends_plot import frame_title
+    from frames.show.trends_page import interval, percent
+    from frames.show.trends_plot import frame_title
 
     console = Console(highlight=False)
     widest = max((len(g) for r in trends.rows for g in r.group), default=0)

@@ -1,0 +1,739 @@
+"""Batch scoring of a folder: one row per article, streamed to CSV or JSONL, parallel and resumable.
+
+Rows are written in path order as chunks finish, one complete line at a time and flushed, so an
+interrupted run leaves a valid file; `resume` skips articles already in it (same path and
+content hash) and, once the run completes, rewrites the file in path order with one row per path.
+"""
+
+from __future__ import annotations
+
+import csv
+import ctypes
+import functools
+import errno
+import hashlib
+import io
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Callable, Iterator, TextIO
+
+from frames.text.articles import decode_article, read_article_bytes
+from frames.text.corpus import is_corpus
+from frames.errors import ArticleError, FramesError
+from frames.files.atomic import close_synced, sync_folder, write_atomic
+from frames.model.scoring import Model, ModelIdentity, load_model
+from frames.files.outputs import check_target, check_writable, describe
+from frames.text.language import Language, detect_language, unscored_reason
+from frames.model.profile import ArticleResult, FrameProfile, unscored_result
+from frames.text.sentences import Sentence, split_sentences
+
+FORMATS = ("csv", "jsonl")
+BACKENDS = ("loky", "multiprocessing", "threading", "dask")
+CHUNK_ARTICLES = 32
+WATCHDOG_SECONDS = 0.5  # how often a worker checks that the process that started it is alive
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """What to score and how; mirrors the options of `frames batch`."""
+
+    root: Path
+    out: Path | None = None  # None: JSONL to the given stream
+    format: str = "jsonl"
+    pattern: str = "*.txt"
+    recursive: bool = True
+    jobs: int = 1
+    resume: bool = False
+    strict: bool = False
+    force: bool = False
+    evidence: int = 0
+    model: Path | None = None
+    backend: str | None = None  # a joblib backend name, e.g. "dask"
+    scheduler: str | None = None  # a dask.distributed scheduler address
+    any_language: bool = False  # score articles in other languages than the model's too (default: rows say "not scored")
+    text_field: str = "text"  # a corpus file's field holding the text
+    id_field: str = "id"  # a corpus file's field holding the id, which its rows keep
+    meta: tuple[str, ...] = ()  # fields each row keeps in "meta": a corpus's own, or --meta-file's columns
+    meta_file: Path | None = None  # a folder's metadata: a CSV with a "path" column (see frames.batch.corpus)
+
+    def __post_init__(self) -> None:
+        """Clashing or impossible options are refused here, so library callers get the CLI's checks."""
+        if self.format not in FORMATS:
+            raise FramesError(f"unknown format {self.format!r}; use csv or jsonl")
+        if self.resume and self.out is None:
+            raise FramesError("--resume needs --out: there is nothing to resume on standard output")
+        if self.resume and self.force:
+            raise FramesError("--resume and --force clash: continue the output, or replace it, not both")
+        if self.backend is not None and self.backend not in BACKENDS:
+            raise FramesError(f"unknown --backend {self.backend!r}; use one of {', '.join(BACKENDS)}")
+        if self.scheduler and self.backend != "dask":
+            raise FramesError("--scheduler is for --backend dask")
+        if self.jobs < 1:
+            raise FramesError(f"--jobs must be 1 or more, got {self.jobs}")
+        if self.evidence < 0:
+            raise FramesError(f"--evidence must be 0 or more, got {self.evidence}")
+        _check_input_options(self)
+        if self.evidence and self.format == "csv":
+            raise FramesError("--evidence is for JSONL output; CSV rows hold the profile only")
+
+
+RESERVED_FIELDS = ("path", "id", "sha256", "n_sentences", "meta", "frames", "model", "model_data_sha256", "language",
+                   "scored", "evidence")
+
+
+def _check_input_options(options: BatchOptions) -> None:
+    """Options that fit a corpus file but not a folder, or the other way round, are refused."""
+    corpus = is_corpus(options.root)
+    if corpus and options.meta_file is not None:
+        raise FramesError("--meta-file is for a folder of articles; a corpus keeps its metadata in its rows: use --meta")
+    if corpus and (options.pattern != "*.txt" or not options.recursive):
+        raise FramesError("--glob and --no-recursive choose files in a folder; a corpus file is read whole")
+    if not corpus and (options.text_field != "text" or options.id_field != "id"):
+        raise FramesError("--text-field and --id-field name the fields of a corpus file (.jsonl, .csv, .jsonl.gz, "
+                          ".csv.gz), not of a folder")
+    if not corpus and options.meta and options.meta_file is None:
+        raise FramesError("--meta picks fields of a corpus's rows; for a folder, give them in a CSV with --meta-file")
+    for name in options.meta:
+        if not name or name in RESERVED_FIELDS or name in (options.text_field, options.id_field):
+            raise FramesError(f"--meta {name!r}: not a field a row can keep (rows already hold the id, path, "
+                              f"scores, model and language); give other fields")
+    if len(set(options.meta)) < len(options.meta):
+        raise FramesError("--meta names a field twice")
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An article or folder that was not scored, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one article: a row, a skip, or unchanged since the output last had it."""
+
+    path: str
+    row: dict | None = None
+    skipped: Skipped | None = None
+    unchanged: bool = False
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """The end of a run: counts, the skipped articles with reasons, and throughput."""
+
+    scored: int
+    unchanged: int
+    replaced: int  # rows dropped because their article changed and was scored again
+    skipped: tuple[Skipped, ...]
+    seconds: float
+    bytes: int
+    out: Path | None
+    errors_file: Path | None = None
+    not_scored: int = 0  # rows of articles in another language than the model's, written with no scores
+
+    @property
+    def articles_per_second(self) -> float:
+        return self.scored / self.seconds if self.seconds else 0.0
+
+    @property
+    def megabytes_per_second(self) -> float:
+        return self.bytes / 1e6 / self.seconds if self.seconds else 0.0
+
+
+def output_format(out: Path | None, given: str | None) -> str:
+    """--format if given, else from --out's extension (.csv or .jsonl), else JSONL."""
+    if given:
+        if given not in FORMATS:
+            raise FramesError(f"unknown format {given!r}; use csv or jsonl")
+        return given
+    if out is not None and out.suffix.lower() == ".csv":
+        return "csv"
+    if out is None or out.suffix.lower() in {".jsonl", ".ndjson", ".json"}:
+        return "jsonl"
+    raise FramesError(f"{out}: cannot tell the format from the extension; name it .csv or .jsonl or give --format")
+
+
+def errors_path(out: Path) -> Path:
+    """The sidecar listing skipped articles: FILE.errors.jsonl next to the output."""
+    return out.with_name(out.name + ".errors.jsonl")
+
+
+def find_articles(root: Path, pattern: str = "*.txt", recursive: bool = True) -> tuple[list[str], list[Skipped]]:
+    """Article paths under root (relative, '/'-separated, sorted) and what was skipped on the way, with why.
+
+    Symbolic links are followed, after the real folders: a link back to a folder above it (a loop),
+    a second way into a folder already read, a broken link and a folder that cannot be read are
+    each skipped and listed.
+    """
+    root = Path(root)
+    if not root.exists() and not root.is_symlink():
+        raise FramesError(f"{root}: no such folder; give the folder of articles to score")
+    if not root.is_dir():
+        raise FramesError(f"{root}: not a folder; give the folder of articles to score")
+    found: list[str] = []
+    problems: list[Skipped] = []
+    visited: dict[tuple[int, int], str] = {}  # each folder read, and the path it was read under
+    links: list[tuple[Path, str, frozenset]] = []  # folder links, followed once the real folders are read
+
+    def walk(folder: Path, relative: str, above: frozenset = frozenset()) -> None:
+        try:
+            info = folder.stat()
+        except OSError as exc:
+            problems.append(Skipped(relative or ".", f"folder cannot be read ({exc.strerror or exc})"))
+            return
+        key = (info.st_dev, info.st_ino)
+        where = visited.get(key) or "the top folder"
+        if key in above:
+            problems.append(Skipped(relative, f"symbolic link loop: leads back to {where}, which holds it"))
+            return
+        if key in visited:
+            problems.append(Skipped(relative, f"symbolic link to {where}, a folder already read: "
+                                              f"not read twice, so no article is scored twice"))
+            return
+        visited[key] = relative
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(Skipped(relative or ".", f"folder cannot be read ({exc.strerror or exc})"))
+            return
+        for entry in entries:
+            path = f"{relative}/{entry.name}" if relative else entry.name
+            try:
+                is_dir = entry.is_dir()
+                is_file = entry.is_file()
+            except OSError as exc:
+                loop = exc.errno == errno.ELOOP
+                problems.append(Skipped(path, "symbolic link loop: the link leads back to itself" if loop
+                                        else f"cannot be read ({exc.strerror or exc})"))
+                continue
+            if is_dir:
+                if recursive and entry.is_symlink():
+                    links.append((Path(entry.path), path, above | {key}))
+                elif recursive:
+                    walk(Path(entry.path), path, above | {key})
+            elif entry.is_symlink() and not is_file and recursive and "." not in entry.name:
+                problems.append(Skipped(path, f"broken symbolic link (to {_link_target(entry.path)}): "
+                                              f"a folder or article that is not there"))
+            elif fnmatch(entry.name, pattern):
+                if is_file and not _utf8(path):
+                    shown = os.fsencode(path).decode("utf-8", "backslashreplace")
+                    problems.append(Skipped(shown, "file name is not UTF-8, so no row can name it; rename the file"))
+                elif is_file:
+                    found.append(path)
+                elif entry.is_symlink():
+                    problems.append(Skipped(path, f"broken symbolic link (to {_link_target(entry.path)})"))
+
+    walk(root, "")
+    while links:
+        walk(*links.pop(0))
+    return sorted(found), problems
+
+
+def _link_target(path: str) -> str:
+    """Where a symbolic link points, for a message."""
+    try:
+        return os.readlink(path)
+    except OSError:
+        return "?"
+
+
+def _utf8(name: str) -> bool:
+    """Whether a file name (as the file system decoded it) is valid UTF-8 text, as every row must be."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def article_row(path: str, digest: str, n_sentences: int, profiles: tuple[FrameProfile, ...],
+                model: ModelIdentity, result: ArticleResult | None = None, evidence: int = 0,
+                language: Language | None = None, scored: bool = True, key: str = "path") -> dict:
+    """The output row of one scored article: its profile as `frames classify` computes it, the
+    model that scored it, its language, and with ``result`` and ``evidence`` the top evidence
+    sentences of each frame. An article left unscored (``scored`` False) has null scores."""
+    row = {
+        key: path,
+        "sha256": digest,
+        "n_sentences": n_sentences,
+        "language": language.code if language is not None else None,
+        "scored": scored,
+        "frames": {f.id: {"score": f.score, "present": f.present, "share": f.share} for f in profiles},
+        "model": {"name": model.name, "data_sha256": model.data_sha256},
+    }
+    if result is not None and evidence:
+        row["evidence"] = {
+            f.id: [{"index": i, "start": result.sentences[i].start, "end": result.sentences[i].end,
+                    "score": result.sentences[i].scores[j], "text": result.sentences[i].text}
+                   for i in f.evidence[:evidence]]
+            for j, f in enumerate(profiles)
+        }
+    return row
+
+
+_MODELS: dict[str, Model] = {}
+
+
+def _worker_model(model_path: str) -> Model:
+    """The model, loaded once per process (each worker keeps its own)."""
+    if model_path not in _MODELS:
+        keep_freed_memory()
+        _MODELS[model_path] = load_model(model_path)
+    return _MODELS[model_path]
+
+
+def keep_freed_memory() -> None:
+    """Ask glibc to keep freed memory instead of returning it to the system at once.
+
+    Scoring allocates numpy temporaries of a few MB per chunk; by default glibc hands them back
+    after each chunk and the next chunk page-faults them in again, which cost about a third of
+    the scoring time here. Called only in processes that batch scoring owns; elsewhere a no-op.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-1, 256 * 2**20)  # M_TRIM_THRESHOLD
+        libc.mallopt(-3, 32 * 2**20)  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        pass
+
+
+_WATCHED: set[int] = set()
+
+
+def watch_parent(parent_pid: int) -> None:
+    """In a worker process started by ``parent_pid``, exit as soon as that process dies.
+
+    A killed `frames batch` must not leave workers behind: they would go on for minutes and
+    keep the caller's pipes open. Started once per process; a no-op in the parent itself and in
+    processes someone else started (a Dask worker).
+    """
+    if parent_pid in _WATCHED or os.getpid() == parent_pid or os.getppid() != parent_pid:
+        return
+    _WATCHED.add(parent_pid)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(WATCHDOG_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="frames-parent-watchdog", daemon=True).start()
+
+
+def score_chunk(model_path: str, root: str, items: list[tuple[str, str | None]], evidence: int,
+                parent_pid: int | None = None, any_language: bool = False) -> list[Outcome]:
+    """Read, split and score a chunk of articles; ``items`` pairs each path with the hash already
+    in the output (None if none), and an article whose hash matches is not scored again. An
+    article in another language than the model's gets a row with no scores, unless ``any_language``."""
+    if parent_pid is not None:
+        watch_parent(parent_pid)
+    model = _worker_model(model_path)
+    texts: list[Outcome | ArticleText] = []
+    for path, known in items:
+        try:
+            data = read_article_bytes(Path(root) / path)
+        except ArticleError as exc:
+            texts.append(Outcome(path, skipped=Skipped(path, _reason(exc, root, path))))
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        if digest == known:
+            texts.append(Outcome(path, unchanged=True, size=len(data)))
+            continue
+        try:
+            texts.append(ArticleText(path, path, digest, len(data), decode_article(data, path).text))
+        except ArticleError as exc:
+            texts.append(Outcome(path, skipped=Skipped(path, _reason(exc, root, path))))
+    return score_texts(model, texts, evidence, any_language)
+
+
+@dataclass(frozen=True)
+class ArticleText:
+    """An article read and decoded, on its way to be scored.
+
+    key: what its row is named by (a path, or a corpus id); where: how a skip names it (the path,
+    or FILE:LINE in a corpus); digest: the sha256 of its bytes; size: its bytes.
+    """
+
+    key: str
+    where: str
+    digest: str
+    size: int
+    text: str
+
+
+def score_texts(model: Model, texts: list[Outcome | ArticleText], evidence: int, any_language: bool = False,
+                key: str = "path") -> list[Outcome]:
+    """Split and score a chunk's articles in one pass, their rows named by ``key``; outcomes already
+    settled (skipped, unchanged) pass through, all in the order given."""
+    identity = model.identity
+    outcomes: list[Outcome | None] = []
+    pending: list[tuple[int, str, str, int, Language]] = []  # slot, key, sha256, bytes, language
+    split: list[list[Sentence]] = []
+    for item in texts:
+        if isinstance(item, Outcome):
+            outcomes.append(item)
+            continue
+        path, digest, text = item.key, item.digest, item.text
+        sentences = split_sentences(text)
+        if not sentences:
+            outcomes.append(Outcome(path, skipped=Skipped(item.where, "no sentences found")))
+            continue
+        language = detect_language(text)
+        why = None if any_language else unscored_reason(language, model.language)
+        if why is not None:
+            result = unscored_result(sentences, model.frames, model.frame_names, model.thresholds, language, why)
+            row = article_row(path, digest, len(sentences), result.frames, identity, result, evidence, language, False,
+                              key)
+            outcomes.append(Outcome(path, row=row, size=item.size))
+            continue
+        pending.append((len(outcomes), path, digest, item.size, language))
+        split.append(sentences)
+        outcomes.append(None)
+    if evidence:
+        rows = [article_row(path, digest, len(result.sentences), result.frames, identity, result, evidence, language,
+                            key=key)
+                for (_, path, digest, _, language), result in zip(pending, model.profiles(split, top=evidence))]
+    else:
+        rows = [article_row(path, digest, len(sentences), profiles, identity, language=language, key=key)
+                for (_, path, digest, _, language), sentences, profiles in zip(pending, split, model.summaries(split))]
+    for (slot, path, _, size, _), row in zip(pending, rows):
+        outcomes[slot] = Outcome(path, row=row, size=size)
+    return [o for o in outcomes if o is not None]
+
+
+def _reason(error: ArticleError, root: str, path: str) -> str:
+    """The error's message without the path it starts with (rows carry the path already)."""
+    message = str(error)
+    for prefix in (f"{Path(root) / path}: ", f"{path}: "):
+        if message.startswith(prefix):
+            return message[len(prefix):]
+    return message
+
+
+class RowWriter:
+    """Writes rows as complete, flushed lines (a CSV header once), to a file or a stream."""
+
+    def __init__(self, stream: TextIO, fmt: str, frame_ids: tuple[str, ...], header: bool, key: str = "path",
+                 meta: tuple[str, ...] = ()):
+        self.stream = stream
+        self.fmt = fmt
+        self.frame_ids = frame_ids
+        self.key = key
+        self.meta = meta
+        if fmt == "csv" and header:
+            self._write_line(csv_header(frame_ids, key, meta))
+
+    def write(self, row: dict) -> None:
+        if self.fmt == "csv":
+            self._write_line(csv_fields(row, self.frame_ids, self.key, self.meta))
+        else:
+            self.stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+        self.stream.flush()
+
+    def _write_line(self, fields: list[str]) -> None:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerow(fields)
+        self.stream.write(buffer.getvalue())
+        self.stream.flush()
+
+
+def csv_header(frame_ids: tuple[str, ...], key: str = "path", meta: tuple[str, ...] = ()) -> list[str]:
+    """CSV columns: path (or a corpus's id), sha256, n_sentences, the model's name and data hash, the
+    metadata fields chosen, then score, present and share per frame, then the article's language
+    and whether it was scored."""
+    columns = [key, "sha256", "n_sentences", "model", "model_data_sha256", *meta]
+    for fid in frame_ids:
+        columns += [f"{fid}_score", f"{fid}_present", f"{fid}_share"]
+    return columns + ["language", "scored"]
+
+
+def csv_fields(row: dict, frame_ids: tuple[str, ...], key: str = "path", meta: tuple[str, ...] = ()) -> list[str]:
+    """A row's CSV fields; an unscored article's scores are empty cells, and missing metadata too."""
+    fields = [row[key], row["sha256"], str(row["n_sentences"]), row["model"]["name"], row["model"]["data_sha256"]]
+    if meta:
+        values = row.get("meta") or {}
+        fields += [values.get(name, "") for name in meta]
+    for fid in frame_ids:
+        f = row["frames"][fid]
+        if f["present"] is None:
+            fields += ["", "", ""]
+        else:
+            fields += [repr(f["score"]), "true" if f["present"] else "false", repr(f["share"])]
+    return fields + [row.get("language") or "", "true" if row.get("scored", True) else "false"]
+
+
+def is_batch_output(path: Path) -> bool:
+    """Whether ``path`` is a file `frames batch` wrote (or an empty file): a CSV with its header,
+    or JSONL whose first row has a path and a sha256."""
+    if not path.is_file():
+        return False
+    try:
+        with open(path, "rb") as f:
+            first = f.readline(1 << 20)
+    except OSError:
+        return False
+    if not first.strip():
+        return path.stat().st_size == len(first)
+    try:
+        line = first.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        return False
+    if line.startswith(("path,sha256,n_sentences", "id,sha256,n_sentences")):
+        return True
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError:
+        return False
+    if isinstance(row, dict) and "id" in row and "path" not in row:  # a corpus run's row, not a corpus's own
+        return "sha256" in row and "model" in row
+    return isinstance(row, dict) and "path" in row and ("sha256" in row or "reason" in row)
+
+
+def read_done(out: Path, fmt: str, frame_ids: tuple[str, ...], model: ModelIdentity, key: str = "path",
+              meta: tuple[str, ...] = ()) -> dict[str, str]:
+    """path (or id) -> sha256 of the rows already in an output file (the last row of a path wins).
+
+    A last line cut short by an interruption is removed first, so that appending starts clean.
+    Rows written by another model are refused: one file holds one model's scores.
+    """
+    with open(out, "rb+") as f:
+        data = f.read()
+        if data and not data.endswith(b"\n"):
+            keep = data.rfind(b"\n") + 1
+            f.truncate(keep)
+            data = data[:keep]
+    lines = data.decode("utf-8").splitlines()
+    done: dict[str, str] = {}
+    if fmt == "csv":
+        header = next(csv.reader([lines[0]])) if lines else []
+        if len(lines) > 1 and header[:5] == csv_header((), key)[:5]:
+            fields = next(csv.reader([lines[1]]), [])
+            _same_model(out, 2, *(fields[3:5] if len(fields) >= 5 else (None, None)), model)
+        if lines and header == csv_header(frame_ids, key, meta)[:-2]:  # before rows named their language
+            raise FramesError(f"{out}: written by an older frames, without the language and scored columns; "
+                              f"write to a new --out")
+        if lines and header != csv_header(frame_ids, key, meta):
+            raise FramesError(f"{out}: its columns are not this run's (the model's frames, a path or id column, and "
+                              f"--meta {','.join(meta) or '(none)'}); write to a new --out")
+        for number, line in enumerate(lines[1:], 2):
+            fields = next(csv.reader([line]), [])
+            if len(fields) < 5:
+                raise FramesError(f"{out}:{number}: not a row this command wrote; write to a new --out")
+            _same_model(out, number, fields[3], fields[4], model)
+            done[fields[0]] = fields[1]
+    else:
+        for number, line in enumerate(lines, 1):
+            try:
+                row = json.loads(line)
+                path, digest, written_by = row[key], row["sha256"], row.get("model") or {}
+                name, data = written_by.get("name"), written_by.get("data_sha256")
+            except (json.JSONDecodeError, TypeError, KeyError, AttributeError):
+                raise FramesError(f"{out}:{number}: not a row this command wrote; write to a new --out") from None
+            _same_model(out, number, name, data, model)
+            done[path] = digest
+    return done
+
+
+def _same_model(out: Path, number: int, name: object, data: object, model: ModelIdentity) -> None:
+    if (name, data) != (model.name, model.data_sha256):
+        written = f"model {name!r} (data {str(data)[:12]})" if name else "a model this file does not name"
+        raise FramesError(f"{out}:{number}: written by {written}, not by {model.name!r} (data {model.data_sha256[:12]}); "
+                          f"resume with the model that wrote it, or write to a new --out")
+
+
+def compact(out: Path, fmt: str, key: str = "path", order: list[str] | None = None) -> int:
+    """Rewrite an output in path order (or in ``order``, a corpus's ids as in the file, rows of ids
+    not in it last) with one row per path or id (the last written); returns rows dropped."""
+    lines = out.read_text(encoding="utf-8").splitlines()
+    header, body = (lines[:1], lines[1:]) if fmt == "csv" else ([], lines)
+    latest: dict[str, str] = {}
+    for line in body:
+        name = next(csv.reader([line]))[0] if fmt == "csv" else json.loads(line)[key]
+        latest.pop(name, None)
+        latest[name] = line
+    if order is None:
+        keys = sorted(latest)
+    else:
+        rank = {name: k for k, name in enumerate(order)}
+        keys = sorted(latest, key=lambda name: rank.get(name, len(rank)))  # stable: the rest keep their order
+    ordered = header + [latest[k] for k in keys]
+    if ordered != lines:
+        write_atomic(out, "".join(line + "\n" for line in ordered).encode("utf-8"))
+    return len(body) - len(latest)
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _outcomes(options: BatchOptions, task: Callable[..., list[Outcome]], chunks: Iterator[list]) -> Iterator[list[Outcome]]:
+    """Chunk outcomes in order: ``task(chunk, evidence, parent_pid, any_language)`` (a picklable
+    function of batch, e.g. score_chunk with the model and folder bound) run in this process, or
+    through a joblib backend."""
+    if options.jobs == 1 and options.backend is None:
+        for chunk in chunks:
+            yield task(chunk, options.evidence, None, options.any_language)
+        return
+    from joblib import Parallel, delayed, parallel_config
+
+    parent = os.getpid()
+    tasks = (delayed(task)(chunk, options.evidence, parent, options.any_language) for chunk in chunks)
+    if options.backend == "dask":
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise FramesError("--backend dask needs the extra: pip install 'frames[dask]'") from None
+        # Creating the client registers it, and joblib's dask backend sends tasks to it.
+        with Client(options.scheduler) if options.scheduler else Client(processes=True):
+            with parallel_config(backend="dask"):
+                yield from Parallel(n_jobs=-1, return_as="generator")(tasks)
+        return
+    with parallel_config(backend=options.backend or "loky", n_jobs=options.jobs):
+        with _spare_workers_ctrl_c():  # the workers start here, with the first tasks
+            results = Parallel(return_as="generator", batch_size=1, pre_dispatch="2*n_jobs")(tasks)
+        yield from results
+
+
+@contextmanager
+def _spare_workers_ctrl_c() -> Iterator[None]:
+    """Block Ctrl-C (SIGINT) while worker processes start, so that they inherit it blocked.
+
+    The terminal sends Ctrl-C to the whole process group: a worker still importing would die with
+    a traceback. Blocked there, it never sees it; the parent stops the workers (and they exit with
+    it, see watch_parent). In the parent the signal is only held back: it arrives once unblocked.
+    """
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    from multiprocessing import resource_tracker
+
+    # Started inside the window, the standard library's resource tracker would unblock SIGINT
+    # (it restores with SIG_UNBLOCK); the workers need it anyway, so start it first.
+    resource_tracker.ensure_running()
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def run_batch(options: BatchOptions, stream: TextIO | None = None,
+              progress: Callable[[int, int | None], None] | None = None) -> BatchSummary:
+    """Score every article under options.root (a folder, or a corpus file) and write one row each;
+    see the module docstring and frames.batch.corpus.
+
+    ``stream`` (default: standard output) receives JSONL when options.out is None. ``progress(done, total)`` is called as
+    articles finish (total is None for a corpus, read as it goes).
+    """
+    started = time.perf_counter()
+    out = options.out
+    if out is not None:
+        if options.resume and out.exists():
+            if not is_batch_output(out):
+                raise FramesError(f"{out}: is {describe(out)}, not a batch output; --resume continues only a file "
+                                  f"`frames batch` wrote. Give another --out")
+            check_writable(out.parent, out)
+        else:
+            check_target(out, options.force, "a batch output", is_batch_output)
+            errors = errors_path(out)
+            if errors.exists() and not is_batch_output(errors):
+                raise FramesError(f"{errors}: is {describe(errors)}, not a batch errors file; move it or give another --out")
+    model = load_model(options.model)
+    model_path = str(model.path)
+    _MODELS[model_path] = model  # in-process work (--jobs 1) uses this one
+    if options.jobs == 1 and options.backend is None:
+        keep_freed_memory()
+    corpus = folder_meta = None
+    if is_corpus(options.root):
+        from frames.batch.corpus import CorpusSource
+
+        corpus = CorpusSource(options.root, options.text_field, options.id_field, options.meta)
+        paths, problems = [], []
+    else:
+        paths, problems = find_articles(options.root, options.pattern, options.recursive)
+        if options.meta_file is not None:
+            from frames.batch.corpus import read_meta_file
+
+            folder_meta = read_meta_file(options.meta_file, options.meta)
+    key = "id" if corpus else "path"
+    meta_fields = folder_meta.fields if folder_meta else options.meta
+    if options.strict and problems:  # a broken link or a loop is a file that cannot be scored too
+        raise FramesError(f"{problems[0].path}: {problems[0].reason} (stopped by --strict)")
+    done: dict[str, str] = {}
+    if options.resume and out is not None and out.exists():
+        done = read_done(out, options.format, model.frames, model.identity, key, meta_fields)
+    if corpus is not None:
+        from frames.batch.corpus import score_documents
+
+        total, task = None, functools.partial(score_documents, model_path)
+        chunks = corpus.chunks(done, CHUNK_ARTICLES)
+    else:
+        work = [(p, done.get(p)) for p in paths]
+        total, task = len(work), functools.partial(score_chunk, model_path, str(options.root))
+        chunks = _chunks(work, CHUNK_ARTICLES)
+    skipped: list[Skipped] = []
+    errors = errors_path(out) if out is not None else None
+    scored = unchanged = size = not_scored = 0
+    appending = bool(options.resume and out is not None and out.exists())
+    target = open(out, "a" if appending else "w", encoding="utf-8", newline="") if out is not None else None
+    sidecar = open(errors, "w", encoding="utf-8") if errors is not None else None
+    try:
+        writer = RowWriter(target or stream or sys.stdout, options.format, model.frames,
+                           header=not (appending and out.stat().st_size > 0), key=key, meta=meta_fields)
+        for problem in problems:
+            skipped.append(problem)
+            _record(sidecar, problem)
+        finished = 0
+        if progress:
+            progress(0, total)
+        for outcomes in _outcomes(options, task, chunks):
+            for outcome in outcomes:
+                finished += 1
+                if outcome.skipped:
+                    skipped.append(outcome.skipped)
+                    _record(sidecar, outcome.skipped)
+                    if options.strict:
+                        raise FramesError(f"{outcome.skipped.path}: {outcome.skipped.reason} (stopped by --strict)")
+                elif outcome.unchanged:
+                    unchanged += 1
+                else:
+                    if meta_fields:
+                        from frames.batch.corpus import with_meta
+
+                        meta = corpus.meta(outcome.path) if corpus else folder_meta.get(outcome.path)
+                        writer.write(with_meta(outcome.row, meta))
+                    else:
+                        writer.write(outcome.row)
+                    scored += 1
+                    not_scored += not outcome.row["scored"]
+                    size += outcome.size
+            if progress:
+                progress(finished, total)
+    finally:
+        for stream in (target, sidecar):
+            if stream:
+                close_synced(stream)
+        if out is not None:
+            sync_folder(out.parent)  # the new output and sidecar names survive a crash too
+    replaced = compact(out, options.format, key, corpus.order if corpus else None) if appending else 0
+    return BatchSummary(scored=scored, unchanged=unchanged, replaced=replaced, skipped=tuple(skipped),
+                        seconds=time.perf_counter() - started, bytes=size, out=out, errors_file=errors,
+                        not_scored=not_scored)
+
+
+def _record(sidecar: TextIO | None, problem: Skipped) -> None:
+    if sidecar is not None:
+        sidecar.write(json.dumps({"path": problem.path, "reason": problem.reason}, ensure_ascii=False) + "\n")
+        sidecar.flush()
+

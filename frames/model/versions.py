@@ -1,0 +1,67 @@
+"""Model versions: what each model folder was trained on and how well, for listing and comparing."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from frames.model.default_model import default_model_path
+from frames.errors import ModelError
+from frames.model.modelfile import MODEL_FILE
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """One model folder's summary, read from its model.json (and metrics.json for the date)."""
+
+    name: str
+    path: Path
+    trained_at: str
+    frames: tuple[str, ...]
+    n_sentences: int
+    data_sha256: str
+    oof_macro_f1: float | None
+    oof_f1: dict[str, float]
+
+
+def model_info(folder: str | Path) -> ModelInfo:
+    """Summarise a model folder without loading its weights."""
+    folder = Path(folder)
+    try:
+        config = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{folder / MODEL_FILE}: not a readable model ({exc})") from None
+    try:
+        metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        metrics = {}
+    training = config.get("training") or {}
+    oof = training.get("oof") or {}
+    return ModelInfo(
+        name=folder.name,
+        path=folder,
+        trained_at=str(metrics.get("trained_at", "")),
+        frames=tuple(f.get("id", "?") for f in config.get("frames", [])),
+        n_sentences=int(training.get("n_sentences", 0)),
+        data_sha256=str(training.get("data_sha256", "")),
+        oof_macro_f1=training.get("oof_macro_f1"),
+        oof_f1={fid: s["f1"] for fid, s in oof.items() if isinstance(s, dict) and "f1" in s},
+    )
+
+
+def models_folder() -> Path:
+    """The folder holding the default model ($FRAMES_MODEL's, else the shipped one): where models are listed
+    when no folder is named, so that `frames models` finds the shipped model from any working directory."""
+    return default_model_path().parent
+
+
+def list_models(models_dir: str | Path | None = None) -> list[ModelInfo]:
+    """Every model folder directly under models_dir (None: models_folder()), by name."""
+    root = Path(models_dir) if models_dir is not None else models_folder()
+    if not root.exists():
+        raise ModelError(f"{root}: no such folder; give the folder that holds your models (e.g. models), "
+                         f"or train one with `frames train --out {root}/NAME`")
+    if not root.is_dir():
+        raise ModelError(f"{root}: not a folder; give the folder that holds your model folders")
+    return [model_info(p) for p in sorted(root.iterdir()) if (p / MODEL_FILE).is_file()]

@@ -1,0 +1,1 @@
+"""Text in: reading articles (encodings, HTML), corpus files, sentence splitting and language."""

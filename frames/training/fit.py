@@ -1,0 +1,517 @@
+"""Training: TF-IDF + one-vs-rest logistic regression, chosen by cross-validation grouped by source.
+
+scikit-learn is imported inside the functions that fit, never at module level, so that
+`import frames` and scoring stay fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from frames import __version__
+from frames.labels.agreement import Settled, settle
+from frames.labels.codebook import CODEBOOK_FILE, codebook_path
+from frames.model.default_model import default_model_path
+from frames.errors import FramesError, LabelsError
+from frames.training.evaluation import (Evaluation, average_precision, article_verdicts, known_matrix, label_matrix, reliability,
+                               score_frames)
+from frames.model.features import FeatureSpec
+from frames.labels.store import LabelledArticle, LabelledSentence, LabelSet, load_articles, load_labels, load_test_split
+from frames.model.modelfile import ModelData, is_model_folder, save_model_folder
+from frames.training.rule_choice import RuleChoice, article_folds, choose_rule
+from frames.text.sentences import split_sentences
+from frames.files.outputs import check_target
+from frames.model.versions import ModelInfo, model_info
+
+if TYPE_CHECKING:
+    from frames.model.scoring import Model
+
+# Feature sets tried by cross-validation, cheapest to score first.
+FEATURE_SETS: dict[str, tuple[FeatureSpec, ...]] = {
+    "word 1-2": (FeatureSpec("word", 1, 2),),
+    "word 1-2 + char_wb 3-5": (FeatureSpec("word", 1, 2), FeatureSpec("char_wb", 3, 5)),
+    "word 1-3 + char_wb 3-5": (FeatureSpec("word", 1, 3), FeatureSpec("char_wb", 3, 5)),
+}
+C_GRID = (1.0, 2.0, 4.0, 8.0)  # larger C never won on real rows, and each value costs a fit per fold
+# The weight of sentences the team wrote (sample "written"), against 1 for real text; 0 leaves
+# them out. Cross-validation on real rows chooses it: written text helps only if real text says so.
+WRITTEN_WEIGHTS = (1.0, 0.1, 0.05, 0.0)
+# Settings within this much mean average precision of the best are a tie, about the spread
+# between neighbouring C values; a tie goes to the cheaper feature set, then the smaller C,
+# then the larger written weight (more data).
+TIE = 0.005
+MIN_DF = 2
+MAX_FOLDS = 5
+MIN_POSITIVES = 5
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One hyper-parameter setting and its out-of-fold mean average precision (on real rows when there are any)."""
+
+    features: str
+    C: float
+    mean_ap: float
+    written_weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    """What `train` did: where the model went, its scores at four levels, and how it was chosen.
+
+    evaluation: out-of-fold on every training row; real: out-of-fold on real rows only (None
+    without real rows); heldout / heldout_articles: the frozen held-out real split, by sentence and
+    by article (None when the labels folder has no split or no held-out rows).
+    """
+
+    out: Path
+    evaluation: Evaluation
+    thresholds: dict[str, float]
+    chosen: Candidate
+    candidates: tuple[Candidate, ...]
+    n_sentences: int
+    n_groups: int
+    n_folds: int
+    label_counts: dict[str, int]
+    data_sha256: str
+    seconds: float
+    settled: Settled
+    previous: ModelInfo | None  # the model this one replaces or is compared with
+    real: Evaluation | None = None
+    heldout: Evaluation | None = None
+    heldout_articles: Evaluation | None = None
+    rule: RuleChoice | None = None
+    reliability: dict = field(default_factory=dict)
+    n_heldout_documents: int = 0
+    heldout_by_sample: dict[str, Evaluation] = field(default_factory=dict)  # whole, uncertain, targeted
+
+
+def train(labels_dir: str | Path = "labels", out: str | Path = "models/default", force: bool = False) -> TrainingResult:
+    """Train a model on a labels folder and write it, with its metrics report, to ``out``.
+
+    Documents in the folder's frozen test split (test-split.json) are held out of everything:
+    features, C, written weight, thresholds, calibration and the article rule are chosen by
+    cross-validation grouped by source on the rest, scored on real rows where there are any, and the
+    held-out split is scored once at the end. An existing model at ``out`` is replaced only with
+    ``force``. The result carries the previous model's summary for comparison.
+    """
+    started = time.perf_counter()
+    out = Path(out)
+    check_out(out, force)
+    previous = _previous_model(out)
+    labels = load_labels(labels_dir)
+    held_out = load_test_split(labels_dir)
+    articles = load_articles(labels_dir)
+    everything, settled = settle(labels.sentences)
+    sentences = [s for s in everything if s.source not in held_out]
+    test_rows = [s for s in everything if s.source in held_out]
+    frame_ids = labels.codebook.ids
+    texts = [s.text for s in sentences]
+    truth = label_matrix(sentences, frame_ids)
+    known = known_matrix(sentences, frame_ids)
+    known = None if known.all() else known  # partial rows: each frame learns only from the rows that judge it
+    groups = np.array([s.source for s in sentences])
+    kinds = np.array([kind(s) for s in sentences])
+    _check_trainable(labels, truth, groups, known)
+    n_folds = min(MAX_FOLDS, len(set(groups)))
+    folds = grouped_folds(groups, n_folds)
+    tuning = kinds == "real" if (kinds == "real").any() else np.ones(len(kinds), dtype=bool)
+
+    candidates, oof = cross_validate(texts, truth, kinds, folds, tuning, known=known)
+    chosen = choose(candidates)
+    logits = oof[(chosen.features, chosen.C, chosen.written_weight)]
+    calibration = fit_calibration(truth[tuning], logits[tuning], None if known is None else known[tuning])
+    probabilities = calibrate(logits, calibration)
+    thresholds = np.array([tune_threshold(truth[judged(tuning, known, j), j], probabilities[judged(tuning, known, j), j])
+                           for j in range(len(frame_ids))])
+    evaluation = score_frames(truth, probabilities >= thresholds, frame_ids, known)
+    real = (score_frames(truth[tuning], probabilities[tuning] >= thresholds, frame_ids,
+                         None if known is None else known[tuning])
+            if (kinds == "real").any() else None)
+
+    features = FEATURE_SETS[chosen.features]
+    train_articles = [a for a in articles if a.source not in held_out]
+    rule_choice = None
+    if train_articles:
+        article_probabilities = oof_articles(train_articles, texts, truth, kinds, groups, folds, features,
+                                             chosen.C, chosen.written_weight, calibration, known)
+        kept = [i for i, p in enumerate(article_probabilities) if len(p)]
+        rule_choice = choose_rule([article_probabilities[i] for i in kept],
+                                  label_matrix([train_articles[i] for i in kept], frame_ids), thresholds,
+                                  [train_articles[i].source for i in kept])
+    weights = sample_weights(kinds, chosen.written_weight)
+    blocks, coef, intercept = fit_final([t for t, w in zip(texts, weights) if w > 0], truth[weights > 0],
+                                        features, chosen.C, weights[weights > 0],
+                                        None if known is None else known[weights > 0])
+    counts = {fid: int(truth[:, j].sum()) for j, fid in enumerate(frame_ids)}
+    counts["none"] = int((~truth.any(axis=1) & (True if known is None else known.all(axis=1))).sum())
+    digest = data_hash(sentences)
+    data = ModelData(
+        frame_ids=frame_ids,
+        frame_names=tuple(f.name for f in labels.codebook.frames),
+        thresholds=thresholds,
+        features=tuple(FeatureSpec(s.analyzer, s.ngram_min, s.ngram_max, len(v)) for s, (v, _) in zip(features, blocks)),
+        vocabularies=tuple(tuple(v) for v, _ in blocks),
+        idfs=tuple(idf for _, idf in blocks),
+        coef=coef,
+        intercept=intercept,
+        rule=rule_choice.rule if rule_choice else None,
+        calibration=calibration,
+        training={
+            "n_sentences": len(sentences),
+            "label_counts": counts,
+            "data_sha256": digest,
+            "features": chosen.features,
+            "C": chosen.C,
+            "written_weight": chosen.written_weight,
+            "cv": {"grouped_by": "source", "n_groups": len(set(groups)), "n_folds": n_folds,
+                   "tuned_on": "real rows" if (kinds == "real").any() else "all rows"},
+            "oof_macro_f1": (real or evaluation).macro_f1,
+            "oof": (real or evaluation).to_dict()["frames"],
+            "heldout_documents": len(held_out),
+            "settled": {"rule": settled.rule, "multi_annotator": settled.n_multi, "ties": settled.n_ties,
+                        "settled_rows": settled.n_settled},
+            "versions": library_versions(),
+        },
+    )
+    from frames.model.scoring import Model  # scoring code, needed only now
+
+    model = Model(data)
+    heldout, heldout_articles, table = _held_out(model, test_rows, [a for a in articles if a.source in held_out])
+    by_sample = {}
+    for sample in sorted({s.sample for s in test_rows if s.sample}):
+        rows = [s for s in test_rows if s.sample == sample]
+        by_sample[sample] = score_frames(label_matrix(rows, frame_ids),
+                                         model.predict_proba([s.text for s in rows]) >= model.thresholds, frame_ids,
+                                         known_matrix(rows, frame_ids))
+    result = TrainingResult(
+        out=Path(out), evaluation=evaluation,
+        thresholds={fid: float(t) for fid, t in zip(frame_ids, thresholds)},
+        chosen=chosen, candidates=tuple(candidates), n_sentences=len(sentences),
+        n_groups=len(set(groups)), n_folds=n_folds, label_counts=counts, data_sha256=digest,
+        seconds=time.perf_counter() - started, settled=settled, previous=previous, real=real,
+        heldout=heldout, heldout_articles=heldout_articles, rule=rule_choice, reliability=table,
+        n_heldout_documents=len(held_out), heldout_by_sample=by_sample,
+    )
+    # The codebook travels with the model, so `frames label` outside the project still has its definitions.
+    save_model_folder(data, out, {"metrics.json": metrics_report(result),
+                                  CODEBOOK_FILE: codebook_path(labels_dir).read_bytes()})
+    return result
+
+
+def kind(sentence: LabelledSentence) -> str:
+    """real (from a corpus), seed (the users' example articles) or written (by the team)."""
+    if sentence.real:
+        return "real"
+    return "seed" if sentence.sample == "seed" else "written"
+
+
+def judged(rows: np.ndarray, known: np.ndarray | None, j: int) -> np.ndarray:
+    """The rows (a boolean mask) that judge frame ``j``: all of ``rows`` when every row is complete."""
+    return rows if known is None else rows & known[:, j]
+
+
+def sample_weights(kinds: np.ndarray, written_weight: float) -> np.ndarray:
+    """1 for real and seed rows, ``written_weight`` for written ones."""
+    return np.where(kinds == "written", written_weight, 1.0)
+
+
+def grouped_folds(groups: np.ndarray, n_folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train, test) index pairs, no source on both sides (scikit-learn's GroupKFold)."""
+    from sklearn.model_selection import GroupKFold
+
+    return list(GroupKFold(n_splits=n_folds).split(np.zeros(len(groups)), groups=groups))
+
+
+def _held_out(model: Model, rows: list[LabelledSentence], articles: list) -> tuple[Evaluation | None, Evaluation | None, dict]:
+    """The frozen split scored once: sentences, articles, and reliability tables for both."""
+    sentence_eval = article_eval = None
+    table: dict = {}
+    if rows:
+        truth = label_matrix(rows, model.frames)
+        known = known_matrix(rows, model.frames)
+        probabilities = model.predict_proba([s.text for s in rows])
+        sentence_eval = score_frames(truth, probabilities >= model.thresholds, model.frames, known)
+        bins, ece = reliability(truth, probabilities) if known.all() else reliability(truth[known], probabilities[known])
+        table["sentences"] = {"ece": ece, "bins": [b.__dict__ for b in bins]}
+    if articles:
+        truth, predicted, scores = article_verdicts(model, articles)
+        article_eval = score_frames(truth, predicted, model.frames)
+        bins, ece = reliability(truth, scores)
+        table["articles"] = {"score": "max sentence probability", "ece": ece, "bins": [b.__dict__ for b in bins]}
+    return sentence_eval, article_eval, table
+
+
+def check_out(out: Path, force: bool) -> None:
+    """Refuse, before any work, an --out that is not writable, holds anything but a frames model,
+    or holds a model when ``force`` is not given."""
+    check_target(Path(out), force, "a frames model", is_model_folder, folder=True)
+
+
+def _previous_model(out: Path) -> ModelInfo | None:
+    """The model at ``out`` if there is one, else the default model, to compare scores with."""
+    for folder in (out, default_model_path()):
+        try:
+            return model_info(folder)
+        except FramesError:
+            continue
+    return None
+
+
+def _check_trainable(labels: LabelSet, truth: np.ndarray, groups: np.ndarray, known: np.ndarray | None = None) -> None:
+    for j, frame in enumerate(labels.codebook.frames):
+        n = int(truth[:, j].sum())
+        n_judged = len(truth) if known is None else int(known[:, j].sum())
+        if n < MIN_POSITIVES or n > n_judged - MIN_POSITIVES:
+            raise LabelsError(f"frame {frame.id!r} has {n} positive sentences of {n_judged}; label at least "
+                              f"{MIN_POSITIVES} sentences with it and {MIN_POSITIVES} without before training")
+    if len(set(groups)) < 2:
+        raise LabelsError("all sentences share one \"source\"; cross-validation needs at least two sources")
+
+
+def data_hash(sentences: list[LabelledSentence]) -> str:
+    """sha256 of the training rows (text, sorted frames, source, and the frames judged by a partial row), in order."""
+    digest = hashlib.sha256()
+    for s in sentences:
+        row = [s.text, sorted(s.frames), s.source] + ([] if s.known is None else [sorted(s.known)])
+        digest.update(json.dumps(row, ensure_ascii=False).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    import scipy
+    import sklearn
+
+    return {"frames": __version__, "python": platform.python_version(), "numpy": np.__version__,
+            "scipy": scipy.__version__, "scikit-learn": sklearn.__version__}
+
+
+def _vectorizer(spec: FeatureSpec):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(analyzer=spec.analyzer, ngram_range=(spec.ngram_min, spec.ngram_max),
+                           lowercase=True, sublinear_tf=True, norm="l2", min_df=MIN_DF, dtype=np.float64)
+
+
+def _classifier(C: float):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=C, class_weight="balanced", solver="liblinear", max_iter=1000, random_state=0)
+
+
+def _fit_frame(C: float, X, y: np.ndarray, weights: np.ndarray | None, judging: np.ndarray | None = None):
+    """One frame's classifier, fitted on the rows that judge the frame (every row when ``judging`` is None)."""
+    if judging is None:
+        return _classifier(C).fit(X, y, sample_weight=weights)
+    return _classifier(C).fit(X[judging], y[judging], sample_weight=None if weights is None else weights[judging])
+
+
+def fit_sklearn(texts: list[str], truth: np.ndarray, features: tuple[FeatureSpec, ...], C: float,
+                weights: np.ndarray | None = None, known: np.ndarray | None = None):
+    """Fit the scikit-learn vectorizers and one classifier per frame; returns (vectorizers, classifiers).
+
+    With ``known`` (rows x frames), each frame's classifier sees only the rows that judge it.
+    """
+    from scipy import sparse
+
+    vectorizers = [_vectorizer(spec) for spec in features]
+    X = sparse.hstack([v.fit_transform(texts) for v in vectorizers]).tocsr()
+    classifiers = [_fit_frame(C, X, truth[:, j], weights, None if known is None else known[:, j])
+                   for j in range(truth.shape[1])]
+    return vectorizers, classifiers
+
+
+def _transform(vectorizers, texts: list[str]):
+    """The TF-IDF matrix of texts under fitted vectorizers, blocks side by side."""
+    from scipy import sparse
+
+    return sparse.hstack([v.transform(texts) for v in vectorizers]).tocsr()
+
+
+def sklearn_predict_proba(fitted, texts: list[str]) -> np.ndarray:
+    """Frame probabilities from a scikit-learn fit (uncalibrated), the reference the numpy scorer must match."""
+    vectorizers, classifiers = fitted
+    X = _transform(vectorizers, texts)
+    return np.column_stack([c.predict_proba(X)[:, 1] for c in classifiers])
+
+
+def fit_final(texts: list[str], truth: np.ndarray, features: tuple[FeatureSpec, ...], C: float,
+              weights: np.ndarray | None = None, known: np.ndarray | None = None):
+    """Fit on every sentence and export (vocabulary, idf) per block, coefficients and intercepts."""
+    vectorizers, classifiers = fit_sklearn(texts, truth, features, C, weights, known)
+    blocks = []
+    for v in vectorizers:
+        vocab = sorted(v.vocabulary_, key=v.vocabulary_.get)
+        blocks.append((vocab, np.asarray(v.idf_, dtype=np.float64)))
+    coef = np.vstack([c.coef_[0] for c in classifiers]).astype(np.float64)
+    intercept = np.array([c.intercept_[0] for c in classifiers], dtype=np.float64)
+    return blocks, coef, intercept
+
+
+def _fold_logits(texts: list[str], truth: np.ndarray, kinds: np.ndarray, train_idx: np.ndarray,
+                 test_idx: np.ndarray, features: tuple[FeatureSpec, ...], c_grid: tuple[float, ...],
+                 written_weights: tuple[float, ...], known: np.ndarray | None = None) -> dict[tuple[float, float], np.ndarray]:
+    """One fold: logits of the test rows for every (C, written weight), fitted on the train rows."""
+    from scipy import sparse
+
+    out: dict[tuple[float, float], np.ndarray] = {}
+    test_texts = [texts[i] for i in test_idx]
+    # The vocabulary depends only on which rows are in, so weights > 0 share one fit.
+    for keep_written in sorted({w > 0 for w in written_weights}, reverse=True):
+        rows = train_idx if keep_written else train_idx[kinds[train_idx] != "written"]
+        vectorizers = [_vectorizer(spec) for spec in features]
+        X_train = sparse.hstack([v.fit_transform([texts[i] for i in rows]) for v in vectorizers]).tocsr()
+        X_test = sparse.hstack([v.transform(test_texts) for v in vectorizers]).tocsr()
+        for w in (w for w in written_weights if (w > 0) == keep_written):
+            weights = sample_weights(kinds[rows], w)
+            for C in c_grid:
+                logits = np.zeros((len(test_idx), truth.shape[1]))
+                for j in range(truth.shape[1]):
+                    fitted = _fit_frame(C, X_train, truth[rows, j], weights, None if known is None else known[rows, j])
+                    logits[:, j] = fitted.decision_function(X_test)
+                out[(C, w)] = logits
+    return out
+
+
+def cross_validate(texts: list[str], truth: np.ndarray, kinds: np.ndarray, folds: list, tuning: np.ndarray,
+                   feature_sets: dict[str, tuple[FeatureSpec, ...]] = FEATURE_SETS,
+                   c_grid: tuple[float, ...] = C_GRID, written_weights: tuple[float, ...] | None = None,
+                   known: np.ndarray | None = None):
+    """Out-of-fold logits for every feature set, C and written weight, folds grouped by source;
+    each setting is scored by mean average precision over the frames on the ``tuning`` rows
+    (with ``known``, each frame on the tuning rows that judge it).
+
+    Folds run in two worker processes; the result does not depend on how many.
+    """
+    from joblib import Parallel, delayed
+
+    if written_weights is None:
+        written_weights = WRITTEN_WEIGHTS if (kinds == "written").any() and (kinds != "written").any() else (1.0,)
+    jobs = [(name, k) for name in feature_sets for k in range(len(folds))]
+    results = Parallel(n_jobs=min(2, len(jobs)))(
+        delayed(_fold_logits)(texts, truth, kinds, folds[k][0], folds[k][1], feature_sets[name], c_grid, written_weights,
+                              known)
+        for name, k in jobs)
+    oof: dict[tuple[str, float, float], np.ndarray] = {}
+    for (name, k), fold in zip(jobs, results):
+        for (C, w), logits in fold.items():
+            oof.setdefault((name, C, w), np.zeros(truth.shape))[folds[k][1]] = logits
+    candidates = [
+        Candidate(name, C, float(np.mean([average_precision(truth[judged(tuning, known, j), j], p[judged(tuning, known, j), j])
+                                          for j in range(truth.shape[1])])), w)
+        for (name, C, w), p in oof.items()
+    ]
+    order = {name: i for i, name in enumerate(feature_sets)}
+    candidates.sort(key=lambda c: (order[c.features], c.C, -c.written_weight))
+    return candidates, oof
+
+
+def choose(candidates: list[Candidate]) -> Candidate:
+    """The cheapest setting whose mean AP is within TIE of the best (candidates are in cost order)."""
+    best = max(c.mean_ap for c in candidates)
+    return next(c for c in candidates if c.mean_ap >= best - TIE)
+
+
+def fit_calibration(truth: np.ndarray, logits: np.ndarray, known: np.ndarray | None = None) -> np.ndarray:
+    """Per frame (a, b) so that sigmoid(a * logit + b) matches the real positive rate (Platt scaling
+    on out-of-fold logits), undoing the optimism of balanced class weights; with ``known``, each frame
+    on the rows that judge it."""
+    from sklearn.linear_model import LogisticRegression
+
+    pairs = []
+    for j in range(truth.shape[1]):
+        rows = slice(None) if known is None else known[:, j]
+        model = LogisticRegression(C=1e6, solver="lbfgs", max_iter=1000).fit(logits[rows][:, [j]], truth[rows, j])
+        pairs.append((float(model.coef_[0, 0]), float(model.intercept_[0])))
+    return np.array(pairs, dtype=np.float64)
+
+
+def calibrate(logits: np.ndarray, calibration: np.ndarray) -> np.ndarray:
+    """Calibrated probabilities from logits, as the model scores them."""
+    return np.exp(-np.logaddexp(0.0, -(logits * calibration[:, 0] + calibration[:, 1])))
+
+
+def oof_articles(articles: list[LabelledArticle], texts: list[str], truth: np.ndarray, kinds: np.ndarray,
+                 groups: np.ndarray, folds: list, features: tuple[FeatureSpec, ...], C: float,
+                 written_weight: float, calibration: np.ndarray, known: np.ndarray | None = None) -> list[np.ndarray]:
+    """Each article's sentence probabilities from a model that never saw its document: the fold
+    model of its document's fold, or of a fold chosen by its id when no sentence of it is labelled."""
+    fold_of_group = {g: k for k, (_, test) in enumerate(folds) for g in set(groups[test])}
+    assigned = [fold_of_group.get(a.source, int(article_folds([a.source], len(folds))[0])) for a in articles]
+    split = [split_sentences(a.text) for a in articles]
+    out: list[np.ndarray] = [np.zeros((0, truth.shape[1]))] * len(articles)
+    for k, (train_idx, _) in enumerate(folds):
+        members = [i for i, f in enumerate(assigned) if f == k]
+        if not members:
+            continue
+        weights = sample_weights(kinds[train_idx], written_weight)
+        rows = train_idx[weights > 0]
+        fitted = fit_sklearn([texts[i] for i in rows], truth[rows], features, C, weights[weights > 0],
+                             None if known is None else known[rows])
+        sentences = [s.text for i in members for s in split[i]]
+        logits = _logits(fitted, sentences)
+        bounds = np.cumsum([0] + [len(split[i]) for i in members])
+        for i, a, b in zip(members, bounds[:-1], bounds[1:]):
+            out[i] = calibrate(logits[a:b], calibration)
+    return out
+
+
+def _logits(fitted, texts: list[str]) -> np.ndarray:
+    vectorizers, classifiers = fitted
+    X = _transform(vectorizers, texts)
+    return np.column_stack([c.decision_function(X) for c in classifiers])
+
+
+def tune_threshold(truth: np.ndarray, scores: np.ndarray) -> float:
+    """The probability cut that maximises F1 on out-of-fold scores (the highest, among equals)."""
+    order = np.argsort(-scores, kind="stable")
+    ranked, hits = scores[order], truth[order].astype(bool)
+    tp = np.cumsum(hits)
+    predicted = np.arange(1, len(hits) + 1)
+    f1 = 2 * tp / (predicted + hits.sum())
+    # Only cut where the next score is strictly lower, so ">= threshold" selects exactly the top k.
+    valid = np.append(ranked[:-1] > ranked[1:], True)
+    best = int(np.argmax(np.where(valid, f1, -1.0)))
+    return float(ranked[best])
+
+
+def metrics_report(result: TrainingResult) -> bytes:
+    """The metrics.json written beside a model: scores at four levels, the choices made, counts, hash, versions, date."""
+    report = {
+        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "out_of_fold": result.evaluation.to_dict(),
+        "out_of_fold_real": result.real.to_dict() if result.real else None,
+        "heldout_sentences": result.heldout.to_dict() if result.heldout else None,
+        "heldout_articles": result.heldout_articles.to_dict() if result.heldout_articles else None,
+        "heldout_sentences_by_sample": {k: e.to_dict() for k, e in result.heldout_by_sample.items()},
+        "heldout_documents": result.n_heldout_documents,
+        "reliability": result.reliability,
+        "thresholds": result.thresholds,
+        "chosen": {"features": result.chosen.features, "C": result.chosen.C,
+                   "written_weight": result.chosen.written_weight, "mean_ap": result.chosen.mean_ap},
+        "candidates": [{"features": c.features, "C": c.C, "written_weight": c.written_weight, "mean_ap": c.mean_ap}
+                       for c in result.candidates],
+        "article_rule": ({"chosen": result.rule.rule.to_json(), "n_articles": result.rule.n_articles,
+                          "candidates": [{"kind": s.kind, "macro_f1": s.macro_f1, "false_alarm": s.false_alarm}
+                                         for s in result.rule.scores]} if result.rule else None),
+        "cv": {"grouped_by": "source", "n_groups": result.n_groups, "n_folds": result.n_folds},
+        "n_sentences": result.n_sentences,
+        "label_counts": result.label_counts,
+        "data_sha256": result.data_sha256,
+        "settled": {"rule": result.settled.rule, "multi_annotator": result.settled.n_multi,
+                    "ties": result.settled.n_ties, "settled_rows": result.settled.n_settled},
+        "previous": ({"model": str(result.previous.path), "oof_macro_f1": result.previous.oof_macro_f1,
+                      "oof_f1": result.previous.oof_f1} if result.previous else None),
+        "versions": library_versions(),
+        "seconds": round(result.seconds, 2),
+    }
+    return (json.dumps(report, indent=1, ensure_ascii=False) + "\n").encode("utf-8")

@@ -1,0 +1,117 @@
+"""Choosing the article verdict rule on labelled real articles, by cross-validation.
+
+Each rule kind of frames.model.verdict is scored the same way: the articles are split into folds by
+document; on each fold, every frame's cut is chosen on the other folds (best F1, the higher cut
+among equals) and applied to this one. The kind with the best cross-validated macro-F1 wins,
+unless a simpler kind is within RULE_TIE of it. The winner's cuts are then fitted on all articles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from frames.training.evaluation import score_frames
+from frames.model.verdict import KINDS, STATISTICS, ArticleRule, decide, rule_values, statistics
+
+# Cross-validated macro-F1 within this much of the best is a tie, won by the simpler rule
+# (KINDS is in order of simplicity): with a few hundred articles, F1 moves this much by chance.
+RULE_TIE = 0.02
+RULE_FOLDS = 5
+MAX_COUNT = 6
+
+
+@dataclass(frozen=True)
+class RuleScore:
+    """One rule kind's cross-validated article scores."""
+
+    kind: str
+    macro_f1: float
+    false_alarm: float | None
+
+
+@dataclass(frozen=True)
+class RuleChoice:
+    """The chosen rule (cuts fitted on every article) and how each kind scored."""
+
+    rule: ArticleRule
+    scores: tuple[RuleScore, ...]
+    n_articles: int
+
+
+def article_folds(sources: list[str], n_folds: int = RULE_FOLDS) -> np.ndarray:
+    """A fold number per article, from a hash of its document id (stable as articles are added)."""
+    return np.array([int.from_bytes(hashlib.sha256(s.encode("utf-8")).digest()[:4], "big") % n_folds
+                     for s in sources])
+
+
+def best_cut(values: np.ndarray, truth: np.ndarray) -> float:
+    """The cut on ``values`` that maximises F1 of values >= cut (the highest among equals)."""
+    candidates = np.unique(values)[::-1]
+    if not truth.any() or not len(candidates):
+        return float(values.max()) + 1.0 if len(values) else 1.0  # nothing to find: flag nothing
+    best, best_f1 = float(candidates[0]), -1.0
+    positives = truth.sum()
+    for cut in candidates:
+        flagged = values >= cut
+        tp = (flagged & truth).sum()
+        f1 = 2 * tp / (flagged.sum() + positives)
+        if f1 > best_f1 + 1e-12:
+            best, best_f1 = float(cut), f1
+    return best
+
+
+def _logistic_weights(stats: np.ndarray, truth: np.ndarray) -> tuple[float, ...]:
+    """Weights of a one-frame logistic regression on the article statistics (intercept last)."""
+    from sklearn.linear_model import LogisticRegression
+
+    features = np.column_stack([stats[:, 0], stats[:, 1], np.log1p(stats[:, 2]), stats[:, 3]])
+    if truth.all() or not truth.any():
+        return (0.0,) * len(STATISTICS) + (10.0 if truth.all() else -10.0,)
+    model = LogisticRegression(C=1.0, solver="lbfgs", max_iter=1000).fit(features, truth)
+    return tuple(float(w) for w in model.coef_[0]) + (float(model.intercept_[0]),)
+
+
+def fit_rule(kind: str, stats: np.ndarray, truth: np.ndarray) -> ArticleRule:
+    """A rule of ``kind`` fitted on articles: stats (n_articles, n_frames, 4), truth (n_articles, n_frames)."""
+    n_frames = truth.shape[1]
+    if kind == "logistic":
+        weights = tuple(_logistic_weights(stats[:, j], truth[:, j]) for j in range(n_frames))
+        probe = ArticleRule(kind, (0.5,) * n_frames, weights)
+        values = np.array([rule_values(probe, row) for row in stats]).reshape(len(stats), n_frames)
+        return ArticleRule(kind, tuple(best_cut(values[:, j], truth[:, j]) for j in range(n_frames)), weights)
+    column = STATISTICS.index(kind)
+    values = stats[:, :, column]
+    if kind == "count":
+        values = np.minimum(values, MAX_COUNT)
+    return ArticleRule(kind, tuple(best_cut(values[:, j], truth[:, j]) for j in range(n_frames)))
+
+
+def apply_rule(rule: ArticleRule, stats: np.ndarray) -> np.ndarray:
+    """Verdicts (n_articles, n_frames) of a rule on article statistics."""
+    return np.array([decide(rule, row) for row in stats], dtype=bool).reshape(stats.shape[0], -1)
+
+
+def choose_rule(probabilities: list[np.ndarray], truth: np.ndarray, thresholds: np.ndarray,
+                sources: list[str]) -> RuleChoice:
+    """The article rule chosen by cross-validation on labelled articles (see the module docstring).
+
+    probabilities: per article, its sentences' out-of-fold probabilities (n_sentences, n_frames).
+    """
+    stats = np.stack([statistics(p, thresholds) for p in probabilities])  # (n_articles, n_frames, 4)
+    folds = article_folds(sources)
+    frame_ids = tuple(str(j) for j in range(truth.shape[1]))
+    scores = []
+    for kind in KINDS:
+        predicted = np.zeros(truth.shape, dtype=bool)
+        for k in np.unique(folds):
+            inside = folds == k
+            rule = fit_rule(kind, stats[~inside], truth[~inside])
+            predicted[inside] = apply_rule(rule, stats[inside])
+        evaluation = score_frames(truth, predicted, frame_ids)
+        scores.append(RuleScore(kind, evaluation.macro_f1, evaluation.false_alarm))
+    best = max(s.macro_f1 for s in scores)
+    winner = next(s for s in scores if s.macro_f1 >= best - RULE_TIE)
+    return RuleChoice(fit_rule(winner.kind, stats, truth), tuple(scores), len(probabilities))
