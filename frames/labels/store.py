@@ -14,6 +14,7 @@ from frames.labels.references import CorpusTexts
 
 
 ARTICLES_DIR = "articles"  # labels/articles/*.jsonl: whole articles labelled as a whole
+BEHAVIOUR_DIR = "behaviour"  # labels/behaviour/*.jsonl: minimal-pair test cases, never trained on
 SAMPLES = ("whole", "random", "uncertain", "targeted", "written", "seed")
 KNOWN_FIELDS = frozenset({"text", "frames", "absent", "source", "annotator", "settled", "note", "sample",
                           "corpus", "doc", "start", "end", "sha"})
@@ -65,9 +66,11 @@ def normalise(text: str) -> str:
 
 
 def label_files(labels_dir: str | Path) -> list[Path]:
-    """Every sentence-label *.jsonl file under a labels folder, in a stable order (article labels aside)."""
+    """Every sentence-label *.jsonl file under a labels folder, in a stable order (article labels and
+    behaviour tests aside)."""
     root = Path(labels_dir)
-    return sorted(p for p in root.rglob("*.jsonl") if p.is_file() and ARTICLES_DIR not in p.relative_to(root).parts[:-1])
+    return sorted(p for p in root.rglob("*.jsonl")
+                  if p.is_file() and not {ARTICLES_DIR, BEHAVIOUR_DIR} & set(p.relative_to(root).parts[:-1]))
 
 
 FOLDER_FILES = ("codebook.json", "corpora.json", "test-split.json")  # the *.json a labels folder reads
