@@ -25,9 +25,10 @@ from conftest import DEFAULT_MODEL, LABELS
 def test_model_json_has_exactly_the_expected_fields(tiny_model):
     config = json.loads((tiny_model / "model.json").read_text("utf-8"))
     assert list(config) == ["kind", "format", "frames", "thresholds", "features", "calibration", "article_rule",
-                            "training"]
+                            "evidence_words", "training"]
     assert config["kind"] == "frames-model"
-    assert config["format"] == 2
+    assert config["format"] == 3
+    assert config["evidence_words"] in (0, 3, 5, 8)  # chosen by cross-validation among EVIDENCE_WORDS
     assert config["frames"] == [{"id": "meddling", "name": "Meddling"}, {"id": "trade", "name": "Trade ties"}]
     assert config["article_rule"] == {"kind": "count", "cuts": [1.0, 1.0]}  # no labelled articles: one sentence
     assert len(config["calibration"]) == 2 and all(len(pair) == 2 and pair[0] > 0 for pair in config["calibration"])

@@ -252,7 +252,41 @@ def test_cli_json(results):
     assert [r["period"] for r in out["rows"]] == ["2021-Q4", "2022-Q1"]
     assert out["rows"][1]["frames"]["meddling"] == {"present": 3, "share": 0.6, "low": pytest.approx(wilson(3, 5)[0]),
                                                     "high": pytest.approx(wilson(3, 5)[1]),
-                                                    "sentence_share": pytest.approx(0.85 / 5)}
+                                                    "sentence_share": pytest.approx(0.85 / 5), "corrected": None}
+    assert out["correction"].startswith("shares not corrected: rows were scored by")  # not the shipped model
+
+
+def test_shares_are_corrected_with_the_scoring_models_error_rates(tmp_path, tiny_model):
+    """A model that flags 20% of no-frame articles and finds 80% of those that push the frame: 50% observed is 50%."""
+    from frames.model.versions import model_info
+    from frames.show.shares import corrected_share
+
+    config = json.loads((tiny_model / "model.json").read_text("utf-8"))
+    config["training"]["article_rates"] = {fid: {"tpr": 0.8, "fpr": 0.2, "positives": 100, "negatives": 100}
+                                           for fid in ("meddling", "trade")}
+    model = tmp_path / "rated"
+    model.mkdir()
+    for name in ("vocabulary.json", "weights.npz"):
+        (model / name).write_bytes((tiny_model / name).read_bytes())
+    (model / "model.json").write_text(json.dumps(config), encoding="utf-8")
+    rows = tmp_path / "rows.jsonl"
+    sha = config["training"]["data_sha256"]
+    with rows.open("w", encoding="utf-8") as out:
+        for i in range(10):
+            out.write(json.dumps({"path": f"a{i}.txt", "model": {"name": "rated", "data_sha256": sha},
+                                  "meta": {"date": "2022-01-05"},
+                                  "frames": {"meddling": {"present": i < 5, "share": 0.1},
+                                             "trade": {"present": i < 2, "share": 0.0}}}) + "\n")
+    result = run(rows, "--json", "--model", model)
+    assert result.exit_code == 0, result.output
+    frames = json.loads(result.stdout)["rows"][0]["frames"]
+    assert frames["meddling"]["corrected"]["share"] == pytest.approx(0.5)
+    assert frames["trade"]["corrected"]["share"] == pytest.approx(0.0)  # 20% observed is all false alarms
+    low, high = frames["meddling"]["corrected"]["low"], frames["meddling"]["corrected"]["high"]
+    assert low < 0.5 < high and (high - low) > (wilson(5, 10)[1] - wilson(5, 10)[0])  # model error widens it
+    assert "corrected shares use model rated" in result.stderr
+    assert corrected_share(5, 10, {"tpr": 0.5, "fpr": 0.45, "positives": 9, "negatives": 9}) is None  # too weak
+    assert model_info(model).article_rates["meddling"]["tpr"] == 0.8
 
 
 @pytest.mark.parametrize(("args", "code", "message"), [

@@ -117,14 +117,16 @@ def train(
     check_out(out, force)
     typer.echo(f"training on {labels} ...", err=True)
     result = run_training(labels, out, force)
-    typer.echo(f"{result.n_sentences} sentences, {result.n_groups} sources, {result.n_folds}-fold grouped CV"
-               f"{'' if result.real is None else ' tuned on real rows'}; chose {result.chosen.features}, "
-               f"C={result.chosen.C:g}, written weight {result.chosen.written_weight:g} "
-               f"(mean AP {result.chosen.mean_ap:.3f}); {result.n_heldout_documents} documents held out")
+    domains = ", ".join(f"{name} {ap:.3f}" for name, ap in result.chosen.domain_ap)
+    typer.echo(f"{result.n_sentences} sentences, {result.n_groups} sources, {result.n_folds}-fold grouped CV; "
+               f"chose {result.chosen.features}, C={result.chosen.C:g}, written weight "
+               f"{result.chosen.written_weight:g} (mean AP {result.chosen.mean_ap:.3f}: the mean of {domains}); "
+               f"evidence of sentences under {result.evidence_words} words scaled down; "
+               f"{result.n_heldout_documents} documents held out")
     if result.rule is not None:
-        tried = ", ".join(f"{s.kind} {s.macro_f1:.3f}" for s in result.rule.scores)
-        typer.echo(f"article rule: {result.rule.rule.kind}, chosen on {result.rule.n_articles} labelled articles "
-                   f"(cross-validated macro-F1: {tried})")
+        tried = ", ".join(f"{s.kind} {s.macro_f1:.3f} ({_rate(s.false_alarm)} false alarms)" for s in result.rule.scores)
+        typer.echo(f"article rule: {result.rule.rule.kind}, chosen on {result.rule.n_articles} labelled articles for "
+                   f"precision (cross-validated macro-F1: {tried})")
     if result.settled.n_multi or result.settled.n_settled:
         typer.echo(f"settled {result.settled.n_multi} sentences labelled by several annotators "
                    f"({result.settled.n_ties} tied frames dropped) and used {result.settled.n_settled} settled rows; "
@@ -132,6 +134,9 @@ def train(
     print_scores(result.evaluation.to_dict(), "\nout-of-fold, all rows")
     if result.real is not None:
         print_scores(result.real.to_dict(), "\nout-of-fold, real rows only")
+    if "kazakh_press" in result.by_domain:
+        print_scores(result.by_domain["kazakh_press"].to_dict(),
+                     "\nout-of-fold, the Kazakhstan press (the team's written batches and the seed articles)")
     if result.heldout is not None:
         print_scores(result.heldout.to_dict(), "\nHELD-OUT real test split, sentences")
     for sample, evaluation in result.heldout_by_sample.items():
@@ -195,8 +200,12 @@ def evaluate(
                                   "(default: exit 1 on the first malformed row)."),
     models: Optional[list[Path]] = typer.Option(
         None, "--model", "-m", help="Model folder; give it twice to compare two models (default: the shipped model)."),
+    behaviour: Optional[Path] = typer.Option(None, "--behaviour", "-b", metavar="LABELS",
+                                             help="Run the behavioural tests of a labels folder (its behaviour/ "
+                                                  "minimal pairs, never trained on): pass rate per capability."),
 ) -> None:
-    """Score labelled sentences (--labels) or whole articles (--articles) with a model: per-frame
+    """Score labelled sentences (--labels), whole articles (--articles) or the behavioural tests
+    (--behaviour) with a model. Sentences and articles: per-frame
     precision, recall, F1, support, macro-F1 over the frames with support, and the false-alarm rate
     (the share of items with no frame that get one).
 
@@ -204,13 +213,25 @@ def evaluate(
     on, or the figures flatter it. With two or more --model, each is scored on the same file and
     the F1 scores are shown side by side; --json then prints {"models": [{"model": DIR, ...}]}.
 
+    The behavioural tests are minimal pairs grouped by capability (a neutral mention of NATO,
+    sanctions that hurt against sanctions that failed, a debunked claim...): a sentence passes when
+    the model's verdict on the pair's frame is the labelled one; the table shows, per capability,
+    sentences and pairs passed, CheckList style.
+
     Example: frames evaluate --articles labels/articles/real.jsonl --model models/default
+    Example: frames evaluate --behaviour labels
     """
     from frames.training.evaluation import compare_table, evaluate_article_file, evaluate_file
     from frames.model.scoring import load_model
 
-    if (labels is None) == (articles is None):
-        raise FramesError("give --labels FILE (sentences) or --articles FILE (whole articles), one of the two")
+    if sum(x is not None for x in (labels, articles, behaviour)) != 1:
+        raise FramesError("give one of --labels FILE (sentences), --articles FILE (whole articles) or "
+                          "--behaviour LABELS (the behavioural tests of a labels folder)")
+    if behaviour is not None:
+        if models and len(models) > 1:
+            raise FramesError("--behaviour scores one model at a time; give one --model")
+        _behaviour(behaviour, load_model(models[0] if models else None), as_json)
+        return
     target = labels or articles
     results = []
     for path in models or [None]:
@@ -236,6 +257,30 @@ def evaluate(
     typer.echo(f"{target}: F1 by model")
     for line in compare_table(results):
         typer.echo(line)
+
+
+def _behaviour(labels: Path, model, as_json: bool) -> None:
+    """Run and print the behavioural tests of a labels folder."""
+    from frames.labels.behaviour import read_behaviour
+    from frames.training.behaviour import run_behaviour
+
+    if not labels.is_dir():
+        raise FramesError(f"{labels}: no such folder; give the labels folder that holds behaviour/")
+    cases, problems = read_behaviour(labels, model.frames)
+    if problems:
+        raise FramesError(f"{problems[0]}; fix the row (frames labels check lists them all)")
+    report = run_behaviour(model, cases)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=1))
+        return
+    typer.echo(f"{labels}/behaviour: {report.passed} of {report.total} sentences pass ({report.rate:.0%})")
+    typer.echo(f"  {'capability':<26} {'sentences':>12} {'rate':>6} {'pairs':>9}")
+    for c in report.capabilities:
+        typer.echo(f"  {c.capability:<26} {c.passed:>5} of {c.total:<4} {c.rate:>6.0%} {c.pairs_passed:>3} of {c.pairs:<3}")
+
+
+def _rate(value: float | None) -> str:
+    return "\u2014" if value is None else f"{value:.0%}"
 
 
 SKIPS_SHOWN = 50  # skipped articles listed after a batch run; all of them are in the errors file

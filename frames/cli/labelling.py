@@ -127,15 +127,20 @@ def _show(session, loaded, column: dict, articles: bool) -> None:
 def labels_check(
     labels: Path = typer.Option(Path("labels"), "--labels", "-l", help="Labels folder to check."),
 ) -> None:
-    """Check every label file: JSON, text, frames known to the codebook, no conflicting duplicates.
+    """Check every label file: JSON, text, frames known to the codebook, no conflicting duplicates;
+    and the behavioural tests in behaviour/ (their own row format).
 
     Prints each problem as FILE:LINE: what is wrong, and exits 1 if there is any.
 
     Example: frames labels check --labels labels
     """
+    from frames.labels.behaviour import read_behaviour
+    from frames.labels.codebook import load_codebook
     from frames.labels.store import FOLDER_FILES, check_labels, ignored_files, label_files
 
     problems = check_labels(labels)
+    if labels.is_dir() and (labels / "codebook.json").is_file():  # the behavioural tests, in their own format
+        problems += read_behaviour(labels, load_codebook(labels).ids)[1]
     for path in ignored_files(labels):
         typer.echo(f"warning: {path}: ignored: labels are read from *.jsonl files (one row a line); the only "
                    f"*.json files read are the folder's {', '.join(FOLDER_FILES)}", err=True)

@@ -217,6 +217,9 @@ def trends(
     svg: Optional[Path] = typer.Option(None, "--svg", help="Write the figure alone as SVG."),
     force: bool = typer.Option(False, "--force", help="Replace a page or figure frames wrote before (never any other file)."),
     as_json: bool = typer.Option(False, "--json", help="Print the table as JSON instead."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help="The model that scored the rows (default: "
+                                         "$FRAMES_MODEL, else the shipped model): its article error rates "
+                                         "correct the shares."),
 ) -> None:
     """Frames over time: per period (and group), the articles, the share where each frame is present, and sentences.
 
@@ -224,7 +227,9 @@ def trends(
     period, and per value of each other --by field: the number of articles; per frame, the share
     of articles where it is present with a 95% Wilson interval (the range of true shares the count
     is consistent with; wide when a period has few articles), and the mean share of the articles'
-    sentences carrying it. Rows without a date, with a date that cannot be read, outside
+    sentences carrying it. When the rows were scored by --model, each share is also corrected for
+    the model's article error rates (its false and missed verdicts, cross-validated on labelled real
+    articles), with an interval that counts that uncertainty too: quote the corrected share. Rows without a date, with a date that cannot be read, outside
     --since/--until or not scored are counted and reported, never dropped silently.
 
     -o, --png and --svg draw the figure with matplotlib: pip install 'frames[plots]'.
@@ -245,7 +250,8 @@ def trends(
         from frames.show.trends_page import check_trends_targets
 
         check_trends_targets(page, png, svg, force)
-    result = compute_trends(list(results), periods[0] if periods else "month", fields, date_field, since, until)
+    result = compute_trends(list(results), periods[0] if periods else "month", fields, date_field, since, until,
+                            _model_summary(model))
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
@@ -254,6 +260,7 @@ def trends(
 
     for line in account_lines(result):
         typer.echo(line, err=True)
+    typer.echo(result.correction, err=True)
     if page or png or svg:
         from frames.show.trends_page import write_trends
 
@@ -261,6 +268,20 @@ def trends(
         for path in (written.page, written.png, written.svg):
             if path is not None:
                 typer.echo(f"wrote {path}", err=True)
+
+
+def _model_summary(folder: Optional[Path]):
+    """The summary of the model that scored the rows, or None when there is no readable one."""
+    from frames.errors import FramesError
+    from frames.model.default_model import default_model_path
+    from frames.model.versions import model_info
+
+    try:
+        return model_info(folder if folder is not None else default_model_path())
+    except FramesError:
+        if folder is not None:
+            raise
+        return None
 
 
 def _print_trends(trends) -> None:
@@ -278,7 +299,8 @@ def _print_trends(trends) -> None:
     console.width = max(console.width, 24 + (min(widest, 20) + 3) * len(trends.by) + 14 * len(trends.frames))  # not cropped
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False,
                   caption="per frame: the share of articles where it is present, its 95% Wilson interval, "
-                          "and the mean share of their sentences carrying it")
+                          "the mean share of their sentences carrying it, and (\u2248) the share corrected for "
+                          "the model's error rates with its 95% interval")
     table.add_column(trends.period, no_wrap=True)
     for field in trends.by:
         table.add_column(field, overflow="fold")
@@ -290,7 +312,9 @@ def _print_trends(trends) -> None:
         if previous is not None and row.group != previous:
             table.add_section()
         previous = row.group
-        cells = [Text(f"{percent(f.share)}\n{interval(f.low, f.high)}\n{percent(f.sentence_share, 1)} sent.")
+        cells = [Text(f"{percent(f.share)}\n{interval(f.low, f.high)}\n{percent(f.sentence_share, 1)} sent."
+                      + (f"\n\u2248{percent(f.corrected.share)} {interval(f.corrected.low, f.corrected.high)}"
+                         if f.corrected else ""))
                  if row.n else Text("\u2014", style="dim") for f in row.frames]
         table.add_row(row.period, *row.group, str(row.n), *cells, style="dim" if not row.n else None)
     console.print(table)

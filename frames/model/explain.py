@@ -219,11 +219,12 @@ class _Terms:
 def _sentence_terms(model: Model, texts: list[str], columns: list[int]) -> _Terms:
     parts = []
     offset = 0
+    scale = model.evidence_scale(texts)  # short sentences keep a share of their evidence, as in the logit
     for b, found in enumerate(model.featurizer.terms(texts)):
         tfidf = tfidf_values(found, model.data.idfs[b], len(texts))
         coef = model.data.coef[np.ix_(columns, offset + found.columns)].T
         parts.append((found.rows, np.full(len(found.rows), b), found.columns, found.counts, tfidf, coef,
-                      tfidf[:, None] * coef))
+                      tfidf[:, None] * coef * scale[found.rows][:, None]))
         offset += model.data.features[b].size
     order = np.argsort(np.concatenate([p[0] for p in parts]), kind="stable")
     return _Terms(*(np.concatenate(p)[order] for p in zip(*parts)))

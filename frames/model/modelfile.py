@@ -22,7 +22,7 @@ from frames.errors import ModelError
 from frames.model.features import ANALYZERS, FeatureSpec
 from frames.model.verdict import KINDS, ArticleRule, check_rule, legacy_rule
 
-MODEL_FORMAT = 2  # 2: calibration and the article rule; format 1 models are still read
+MODEL_FORMAT = 3  # 2: calibration and the article rule; 3: length-aware evidence; formats 1 and 2 are still read
 MODEL_KIND = "frames-model"  # the marker that tells a model folder from any other folder
 MODEL_FILE = "model.json"
 VOCABULARY_FILE = "vocabulary.json"
@@ -47,6 +47,7 @@ class ModelData:
     rule: ArticleRule | None = None  # the article verdict; None: one sentence over threshold (format 1)
     calibration: np.ndarray | None = None  # (n_frames, 2): probability = sigmoid(a * logit + b); None: a=1, b=0
     training: dict = field(default_factory=dict)
+    evidence_words: int = 0  # L: a sentence of n words keeps min(1, n / L) of its feature evidence; 0: all
 
     @property
     def article_rule(self) -> ArticleRule:
@@ -64,6 +65,7 @@ def model_files(data: ModelData) -> dict[str, bytes]:
         "features": [spec.to_json() for spec in data.features],
         "calibration": [[float(a), float(b)] for a, b in _calibration(data)],
         "article_rule": data.article_rule.to_json(),
+        "evidence_words": int(data.evidence_words),
         "training": data.training,
     }
     arrays = {f"idf_{i}": idf for i, idf in enumerate(data.idfs)}
@@ -152,7 +154,7 @@ def read_model(folder: str | Path) -> ModelData:
     if config["format"] > MODEL_FORMAT:
         raise ModelError(f"{folder / MODEL_FILE}: model format {config['format']} is newer than this frames "
                          f"reads ({MODEL_FORMAT}); upgrade frames")
-    if config["format"] not in (1, MODEL_FORMAT):
+    if config["format"] not in (1, 2, MODEL_FORMAT):
         raise ModelError(f"{folder / MODEL_FILE}: unsupported model format {config['format']}")
     frames, thresholds, features, rule, calibration = _check_config(config, folder / MODEL_FILE)
     vocab = _read_json(folder / VOCABULARY_FILE)
@@ -183,7 +185,18 @@ def read_model(folder: str | Path) -> ModelData:
         rule=rule,
         calibration=calibration,
         training=config.get("training") or {},
+        evidence_words=_evidence_words(config, folder / MODEL_FILE),
     )
+
+
+def _evidence_words(config: dict, path: Path) -> int:
+    """The length-aware evidence setting (0 for models before format 3), checked."""
+    value = config.get("evidence_words", 0) if config["format"] >= 3 else 0
+    if config["format"] >= 3 and "evidence_words" not in config:
+        raise ModelError(f"{path}: \"evidence_words\" is missing (format 3 models carry it); retrain the model")
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ModelError(f"{path}: \"evidence_words\" must be a whole number, 0 or more")
+    return value
 
 
 def _interrupted_swap(folder: Path) -> Path | None:

@@ -8,6 +8,7 @@ from itertools import compress
 import numpy as np
 
 from frames.text.language import Language
+from frames.text.fragments import is_fragment
 from frames.text.sentences import Sentence
 from frames.model.verdict import ArticleRule, decide, reason, statistics
 
@@ -101,18 +102,29 @@ def build_profile(sentences: list[Sentence], probabilities: np.ndarray, frame_id
         ScoredSentence(i, s.text, s.start, s.end, tuple(scores[i]), tuple(compress(frame_ids, flags[i])))
         for i, s in enumerate(sentences)
     )
-    return ArticleResult(summarise(probabilities, frame_ids, frame_names, thresholds, rule, top), scored)
+    counted = counted_sentences(sentences)
+    return ArticleResult(summarise(probabilities, frame_ids, frame_names, thresholds, rule, top, counted), scored)
+
+
+def counted_sentences(sentences: list[Sentence]) -> np.ndarray:
+    """Which sentences may count towards a verdict: all but fragments (frames.text.fragments)."""
+    return np.array([not is_fragment(s.text) for s in sentences], dtype=bool)
 
 
 def summarise(probabilities: np.ndarray, frame_ids: tuple[str, ...], frame_names: tuple[str, ...],
-              thresholds: np.ndarray, rule: ArticleRule, top: int = 3) -> tuple[FrameProfile, ...]:
+              thresholds: np.ndarray, rule: ArticleRule, top: int = 3,
+              counted: np.ndarray | None = None) -> tuple[FrameProfile, ...]:
     """Aggregate one article's sentence probabilities (n_sentences, n_frames) into frame profiles.
 
     The verdict comes from the model's article rule (frames.model.verdict), chosen on labelled real
-    articles; the evidence is the sentences over the sentence threshold, strongest first.
+    articles, over the ``counted`` sentences (not fragments). The evidence is the counted sentences
+    over the sentence threshold, strongest first; a "present" verdict with none over the threshold
+    (a max rule whose cut is lower) points to the counted sentence that made it, the strongest.
     """
-    carried = probabilities >= thresholds
-    stats = statistics(probabilities, thresholds)
+    if counted is None:
+        counted = np.ones(len(probabilities), dtype=bool)
+    carried = (probabilities >= thresholds) & counted[:, None]
+    stats = statistics(probabilities, thresholds, counted)
     present = decide(rule, stats)
     profiles = []
     for j, (fid, name) in enumerate(zip(frame_ids, frame_names)):
@@ -120,9 +132,12 @@ def summarise(probabilities: np.ndarray, frame_ids: tuple[str, ...], frame_names
         # Strongest first; ties keep article order, so the output is the same every run.
         order = np.argsort(-column, kind="stable")
         n_carried = int(carried[:, j].sum())
+        evidence = order[carried[order, j]][:top]
+        if present[j] and not n_carried and top:
+            evidence = order[counted[order]][:1]
         profiles.append(FrameProfile(
-            id=fid, name=name, score=float(column.max()), present=bool(present[j]), share=n_carried / len(column),
-            threshold=float(thresholds[j]), evidence=tuple(order[carried[order, j]][:top].tolist()),
+            id=fid, name=name, score=float(column[counted].max()) if counted.any() else 0.0, present=bool(present[j]), share=n_carried / max(1, int(counted.sum())),
+            threshold=float(thresholds[j]), evidence=tuple(evidence.tolist()),
             n_over=n_carried, reason=reason(rule, stats[j], rule.cuts[j], bool(present[j])),
         ))
     return tuple(profiles)

@@ -14,7 +14,8 @@ from frames.errors import ArticleError, FramesError, ModelError
 from frames.model.features import Featurizer, TfidfBlock
 from frames.text.language import MODEL_LANGUAGE, detect_language, unscored_reason
 from frames.model.modelfile import ModelData, read_model
-from frames.model.profile import ArticleResult, FrameProfile, build_profile, summarise, unscored_result
+from frames.model.profile import (ArticleResult, FrameProfile, build_profile, counted_sentences, summarise,
+                                  unscored_result)
 from frames.text.sentences import Sentence, split_sentences
 
 if TYPE_CHECKING:  # explanations are imported only when asked for
@@ -72,14 +73,28 @@ class Model:
         return self.data.thresholds
 
     def decision_function(self, sentences: list[str]) -> np.ndarray:
-        """The linear model's logit of each frame for each sentence, before calibration."""
+        """The linear model's logit of each frame for each sentence, before calibration: the intercept
+        plus the sentence's feature evidence, scaled down for sentences shorter than the model's
+        ``evidence_words`` (see ``evidence_scale``)."""
         sentences = _sentence_list(sentences)
-        logits = np.tile(self.data.intercept, (len(sentences), 1))
+        evidence = np.zeros((len(sentences), len(self.frames)))
         # Chunks keep the per-term arrays small enough to stay in cache.
         for start in range(0, len(sentences), self.CHUNK):
             chunk = sentences[start:start + self.CHUNK]
-            logits[start:start + len(chunk)] += self._featurizer.logits(chunk)
-        return logits
+            evidence[start:start + len(chunk)] = self._featurizer.logits(chunk)
+        if self.data.evidence_words:
+            evidence *= self.evidence_scale(sentences)[:, None]
+        return evidence + self.data.intercept
+
+    def evidence_scale(self, sentences: list[str]) -> np.ndarray:
+        """Per sentence, the share of its feature evidence the logit keeps: min(1, words / evidence_words).
+
+        A bare keyword ("NATO") would otherwise carry its whole weight, as TF-IDF rows have unit length
+        whatever the sentence's length; the model's training chose evidence_words by cross-validation.
+        """
+        if not self.data.evidence_words:
+            return np.ones(len(sentences))
+        return np.minimum(1.0, np.array([len(s.split()) for s in sentences], dtype=np.float64) / self.data.evidence_words)
 
     def predict_proba(self, sentences: list[str]) -> np.ndarray:
         """Calibrated probability of each frame for each sentence, shape (n, len(frames))."""
@@ -137,8 +152,9 @@ class Model:
 
     def summaries(self, articles: list[list[Sentence]]) -> list[tuple[FrameProfile, ...]]:
         """Only the article-level frame profiles (no evidence, no sentence scores): cheaper for batches."""
-        return [summarise(probabilities, self.frames, self.frame_names, self.thresholds, self.data.article_rule, 0)
-                for _, probabilities in self._score_articles(articles, 0)]
+        return [summarise(probabilities, self.frames, self.frame_names, self.thresholds, self.data.article_rule, 0,
+                          counted_sentences(sentences))
+                for sentences, probabilities in self._score_articles(articles, 0)]
 
     def _score_articles(self, articles: list[list[Sentence]], top: int) -> list[tuple[list[Sentence], np.ndarray]]:
         if top < 0:

@@ -9,6 +9,10 @@ article has one. So the verdict is a rule chosen by cross-validation on labelled
 - share:    the share of sentences over the sentence threshold >= cut
 - top_mean: the mean of the top k sentence probabilities >= cut
 - logistic: a per-frame logistic regression on the four statistics, probability >= 0.5
+- two_or_strong: two sentences over the sentence threshold, or one whose probability >= cut
+
+Fragments (frames.text.fragments: headings, bylines, "Read more" lines, one to three words) are
+left out of the statistics: they are scored, but cannot make a verdict on their own.
 
 The rule is stored in model.json as plain numbers, like everything else in a model folder.
 """
@@ -19,7 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-KINDS = ("max", "count", "share", "top_mean", "logistic")
+KINDS = ("max", "count", "share", "top_mean", "logistic", "two_or_strong")
+BOTH = 2.0  # the two_or_strong value of an article with two sentences over threshold: above any cut
 TOP_K = 3  # sentences averaged by top_mean, and by the top-mean statistic the logistic rule reads
 STATISTICS = ("max", "top_mean", "count", "share")
 
@@ -48,8 +53,11 @@ def legacy_rule(n_frames: int) -> ArticleRule:
     return ArticleRule("count", (1.0,) * n_frames)
 
 
-def statistics(probabilities: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
-    """Per frame (rows) the max, mean of the top TOP_K, count over threshold and share over threshold."""
+def statistics(probabilities: np.ndarray, thresholds: np.ndarray, counted: np.ndarray | None = None) -> np.ndarray:
+    """Per frame (rows) the max, mean of the top TOP_K, count over threshold and share over threshold,
+    over the sentences ``counted`` may mark (a boolean mask; None: all)."""
+    if counted is not None:
+        probabilities = probabilities[counted]
     n = probabilities.shape[0]
     over = probabilities >= thresholds
     k = min(TOP_K, n)
@@ -68,6 +76,8 @@ def rule_values(rule: ArticleRule, stats: np.ndarray) -> np.ndarray:
         w = np.asarray(rule.weights, dtype=np.float64)
         features = np.column_stack([stats[:, 0], stats[:, 1], np.log1p(stats[:, 2]), stats[:, 3]])
         return 1.0 / (1.0 + np.exp(-((features * w[:, :-1]).sum(axis=1) + w[:, -1])))
+    if rule.kind == "two_or_strong":
+        return np.where(stats[:, 2] >= 2, BOTH, stats[:, 0])
     return stats[:, STATISTICS.index(rule.kind)]
 
 
@@ -86,6 +96,7 @@ def reason(rule: ArticleRule, stats_row: np.ndarray, cut: float, present: bool) 
         "share": f"needs a share of {cut:.2f}",
         "top_mean": f"the mean of the top {TOP_K} scores ({stats_row[1]:.2f}) must reach {cut:.2f}",
         "logistic": "the article model's probability must reach 0.50",
+        "two_or_strong": f"needs 2 sentences over threshold, or one scoring {cut:.2f}",
     }[rule.kind]
     return f"{'present' if present else 'absent'}: {seen}; {needs}"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from frames.model.default_model import default_model_path
@@ -23,6 +23,7 @@ class ModelInfo:
     data_sha256: str
     oof_macro_f1: float | None
     oof_f1: dict[str, float]
+    article_rates: dict = field(default_factory=dict)  # per frame: the article verdict's CV tpr and fpr
 
 
 def model_info(folder: str | Path) -> ModelInfo:
@@ -47,6 +48,7 @@ def model_info(folder: str | Path) -> ModelInfo:
         data_sha256=str(training.get("data_sha256", "")),
         oof_macro_f1=training.get("oof_macro_f1"),
         oof_f1={fid: s["f1"] for fid, s in oof.items() if isinstance(s, dict) and "f1" in s},
+        article_rates=training.get("article_rates") if isinstance(training.get("article_rates"), dict) else {},
     )
 
 

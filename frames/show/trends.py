@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Iterator
 
 from frames.errors import FramesError, Problem
+from frames.model.versions import ModelInfo
+from frames.show.shares import CorrectedShare, corrected_share
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 Z95 = 1.959963984540054  # the normal quantile of a two-sided 95% interval
@@ -41,7 +43,9 @@ class FrameShare:
 
     present: articles where the frame is present (the article verdict);
     share: present / articles, with low and high its 95% Wilson interval (all None with no articles);
-    sentence_share: the mean over the articles of the share of their sentences carrying the frame.
+    sentence_share: the mean over the articles of the share of their sentences carrying the frame;
+    corrected: the share corrected for the model's known article error rates, with its 95% interval
+    counting that uncertainty too (frames.show.shares; None without the model's rates).
     """
 
     id: str
@@ -50,6 +54,7 @@ class FrameShare:
     low: float | None
     high: float | None
     sentence_share: float | None
+    corrected: CorrectedShare | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,7 @@ class Trends:
     models: tuple[str, ...]  # "name (data sha256 prefix)" of each model that wrote the rows
     since: str | None = None
     until: str | None = None
+    correction: str = ""  # which model's error rates corrected the shares, or why they were not corrected
 
     @property
     def groups(self) -> tuple[tuple[str, ...], ...]:
@@ -104,13 +110,15 @@ class Trends:
         """Plain JSON-ready data: the settings, the account of rows left out, and the table."""
         return {
             "source": self.source, "period": self.period, "by": list(self.by), "frames": list(self.frames),
-            "since": self.since, "until": self.until, "models": list(self.models),
+            "since": self.since, "until": self.until, "models": list(self.models), "correction": self.correction,
             "read": self.read, "counted": self.counted, "no_date": self.no_date, "bad_date": self.bad_date,
             "bad_date_examples": list(self.bad_date_examples), "outside": self.outside,
             "not_scored": self.not_scored, "problems": [str(p) for p in self.problems],
             "rows": [{"period": r.period, "group": dict(zip(self.by, r.group)), "n": r.n,
                       "frames": {f.id: {"present": f.present, "share": f.share, "low": f.low, "high": f.high,
-                                        "sentence_share": f.sentence_share} for f in r.frames}}
+                                        "sentence_share": f.sentence_share,
+                                        "corrected": None if f.corrected is None else f.corrected.__dict__}
+                                 for f in r.frames}}
                      for r in self.rows],
         }
 
@@ -209,12 +217,15 @@ def parse_bound(value: str, end: bool) -> date:
 
 
 def compute_trends(path: str | Path | list[str | Path], period: str = "month", by: tuple[str, ...] = (),
-                   date_field: str = "date", since: str | None = None, until: str | None = None) -> Trends:
+                   date_field: str = "date", since: str | None = None, until: str | None = None,
+                   model: ModelInfo | None = None) -> Trends:
     """Read `frames batch` outputs (JSONL or CSV, optionally gzipped; one file or several, scored by
     the same frames) and count each frame per period and group.
 
     ``by`` names the row fields to group by besides the period (looked up in the row's ``meta``,
     then in the row itself, e.g. ``outlet`` or ``language``); ``date_field`` holds the date.
+    ``model``: the model that scored the rows (its summary); when every row names it (same training
+    data), each share is also given corrected for its article error rates (frames.show.shares).
     """
     if period not in PERIODS:
         raise FramesError(f"unknown period {period!r}; use one of {', '.join(PERIODS)}")
@@ -271,13 +282,30 @@ def compute_trends(path: str | Path | list[str | Path], period: str = "month", b
             counts[j] += row.present[j]
             shares[j] += row.share[j]
         counted += 1
-    return Trends(", ".join(map(str, paths)), period, tuple(by), frames, _table(cells, frames, period, first, last), len(rows),
+    rates, correction = _rates(model, models)
+    table = _table(cells, frames, period, first, last, rates)
+    return Trends(", ".join(map(str, paths)), period, tuple(by), frames, table, len(rows),
                   counted, no_date, bad_date, tuple(examples), outside, not_scored, tuple(problems), tuple(models),
-                  since, until)
+                  since, until, correction)
+
+
+def _rates(model: ModelInfo | None, models: list[str]) -> tuple[dict, str]:
+    """The error rates to correct shares with, and a line saying which, or why there are none."""
+    if model is None:
+        return {}, "shares not corrected: no model given"
+    if not model.article_rates:
+        return {}, f"shares not corrected: model {model.name} records no article error rates (retrain it)"
+    named = f"(data {model.data_sha256[:12]})"
+    others = [m for m in models if not m.endswith(named)]
+    if others:
+        return {}, (f"shares not corrected: rows were scored by {others[0]}, not by model {model.name} {named}; "
+                    f"give the model that scored them with --model")
+    return model.article_rates, (f"corrected shares use model {model.name}'s article error rates, "
+                                 f"cross-validated on labelled real articles")
 
 
 def _table(cells: dict, frames: tuple[str, ...], period: str, first: date | None,
-           last: date | None) -> tuple[TrendRow, ...]:
+           last: date | None, rates: dict) -> tuple[TrendRow, ...]:
     """Every group's every period from the first to the last (given bounds widen the span), gaps included."""
     if not cells:
         return ()
@@ -298,7 +326,8 @@ def _table(cells: dict, frames: tuple[str, ...], period: str, first: date | None
             for j, fid in enumerate(frames):
                 if n:
                     low, high = wilson(counts[j], n)
-                    shown.append(FrameShare(fid, counts[j], counts[j] / n, low, high, shares[j] / n))
+                    shown.append(FrameShare(fid, counts[j], counts[j] / n, low, high, shares[j] / n,
+                                            corrected_share(counts[j], n, rates.get(fid))))
                 else:
                     shown.append(FrameShare(fid, 0, None, None, None, None))
             rows.append(TrendRow(period_label(start, period), group, n, tuple(shown)))

@@ -9,16 +9,20 @@ unless a simpler kind is within RULE_TIE of it. The winner's cuts are then fitte
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from frames.training.evaluation import score_frames
-from frames.model.verdict import KINDS, STATISTICS, ArticleRule, decide, rule_values, statistics
+from frames.model.verdict import BOTH, KINDS, STATISTICS, ArticleRule, decide, rule_values, statistics
 
 # Cross-validated macro-F1 within this much of the best is a tie, won by the simpler rule
 # (KINDS is in order of simplicity): with a few hundred articles, F1 moves this much by chance.
 RULE_TIE = 0.02
+# Precision first: an analyst quotes shares of articles, so a false "present" costs as much as a
+# miss. A kind whose cross-validated rate of flagging no-frame articles is above this is chosen
+# only when no kind is at or below it.
+RULE_FALSE_ALARM = 0.10
 RULE_FOLDS = 5
 MAX_COUNT = 6
 
@@ -39,6 +43,9 @@ class RuleChoice:
     rule: ArticleRule
     scores: tuple[RuleScore, ...]
     n_articles: int
+    # Per frame id, the chosen kind's cross-validated article rates: tpr (verdicts on articles that
+    # push the frame), fpr (on those that do not) and their counts; trends corrects shares with them.
+    rates: dict = field(default_factory=dict)
 
 
 def article_folds(sources: list[str], n_folds: int = RULE_FOLDS) -> np.ndarray:
@@ -82,6 +89,9 @@ def fit_rule(kind: str, stats: np.ndarray, truth: np.ndarray) -> ArticleRule:
         probe = ArticleRule(kind, (0.5,) * n_frames, weights)
         values = np.array([rule_values(probe, row) for row in stats]).reshape(len(stats), n_frames)
         return ArticleRule(kind, tuple(best_cut(values[:, j], truth[:, j]) for j in range(n_frames)), weights)
+    if kind == "two_or_strong":
+        values = np.where(stats[:, :, 2] >= 2, BOTH, stats[:, :, 0])
+        return ArticleRule(kind, tuple(best_cut(values[:, j], truth[:, j]) for j in range(n_frames)))
     column = STATISTICS.index(kind)
     values = stats[:, :, column]
     if kind == "count":
@@ -95,15 +105,15 @@ def apply_rule(rule: ArticleRule, stats: np.ndarray) -> np.ndarray:
 
 
 def choose_rule(probabilities: list[np.ndarray], truth: np.ndarray, thresholds: np.ndarray,
-                sources: list[str]) -> RuleChoice:
+                sources: list[str], frame_ids: tuple[str, ...] | None = None) -> RuleChoice:
     """The article rule chosen by cross-validation on labelled articles (see the module docstring).
 
     probabilities: per article, its sentences' out-of-fold probabilities (n_sentences, n_frames).
     """
     stats = np.stack([statistics(p, thresholds) for p in probabilities])  # (n_articles, n_frames, 4)
     folds = article_folds(sources)
-    frame_ids = tuple(str(j) for j in range(truth.shape[1]))
-    scores = []
+    frame_ids = frame_ids or tuple(str(j) for j in range(truth.shape[1]))
+    scores, oof = [], {}
     for kind in KINDS:
         predicted = np.zeros(truth.shape, dtype=bool)
         for k in np.unique(folds):
@@ -112,6 +122,21 @@ def choose_rule(probabilities: list[np.ndarray], truth: np.ndarray, thresholds: 
             predicted[inside] = apply_rule(rule, stats[inside])
         evaluation = score_frames(truth, predicted, frame_ids)
         scores.append(RuleScore(kind, evaluation.macro_f1, evaluation.false_alarm))
-    best = max(s.macro_f1 for s in scores)
-    winner = next(s for s in scores if s.macro_f1 >= best - RULE_TIE)
-    return RuleChoice(fit_rule(winner.kind, stats, truth), tuple(scores), len(probabilities))
+        oof[kind] = predicted
+    careful = [s for s in scores if s.false_alarm is not None and s.false_alarm <= RULE_FALSE_ALARM]
+    pool = careful or [min(scores, key=lambda s: (s.false_alarm if s.false_alarm is not None else 1.0, -s.macro_f1))]
+    best = max(s.macro_f1 for s in pool)
+    winner = next(s for s in pool if s.macro_f1 >= best - RULE_TIE)
+    return RuleChoice(fit_rule(winner.kind, stats, truth), tuple(scores), len(probabilities),
+                      article_rates(truth, oof[winner.kind], frame_ids))
+
+
+def article_rates(truth: np.ndarray, predicted: np.ndarray, frame_ids: tuple[str, ...]) -> dict:
+    """Per frame, the rate of "present" verdicts on articles that push it (tpr) and on those that do not (fpr)."""
+    out = {}
+    for j, fid in enumerate(frame_ids):
+        pos, neg = truth[:, j].astype(bool), ~truth[:, j].astype(bool)
+        out[fid] = {"tpr": float(predicted[pos, j].mean()) if pos.any() else None,
+                    "fpr": float(predicted[neg, j].mean()) if neg.any() else None,
+                    "positives": int(pos.sum()), "negatives": int(neg.sum())}
+    return out
