@@ -8,10 +8,10 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 import importlib
 from typing import TYPE_CHECKING
+
+from frames.version import __version__
 
 # Public names and the module each lives in: imported on first use (PEP 562), so that
 # `import frames` costs nothing and `frames classify` loads only what scoring needs.

@@ -66,7 +66,7 @@ def build_jsonl(folder: Path, path: Path) -> None:
 def floor_seconds(folder: Path) -> float:
     """Seconds to score every sentence of the corpus in-process, split beforehand."""
     import frames
-    from frames.batch.run import keep_freed_memory
+    from frames.batch.worker import keep_freed_memory
 
     keep_freed_memory()  # the allocator setting batch scoring runs with, so the floor is its best case
     model = frames.load_model()

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 import frames.batch.run
 import frames.batch.corpus
+import frames.batch.worker
 from frames import load_model
 from frames.cli import app
 
@@ -174,7 +175,7 @@ def test_workers_get_chunks_of_documents_as_the_corpus_is_read(tmp_path, monkeyp
 
     def spy(model_path, texts, evidence, parent_pid=None, any_language=False):
         calls.append((len(texts), read["rows"]))
-        assert all(t.text for t in texts if isinstance(t, frames.batch.run.ArticleText))  # the text travels with the task
+        assert all(t.text for t in texts if isinstance(t, frames.batch.worker.ArticleText))  # the text travels with the task
         return real_score(model_path, texts, evidence, parent_pid, any_language)
 
     monkeypatch.setattr(frames.batch.corpus, "read_corpus", counting_read)

@@ -13,11 +13,11 @@ from frames.labels.store import label_files
 from conftest import LABELS
 
 
-def test_shipped_labels_pass_the_check():
+def test_shipped_labels_pass_the_check(pool):
     assert check_labels(LABELS) == []
 
 
-def test_shipped_labels_meet_the_minimum_counts():
+def test_shipped_labels_meet_the_minimum_counts(pool):
     labels = load_labels(LABELS)
     counts = Counter(f for s in labels.sentences for f in s.frames)
     for frame in labels.codebook.ids:

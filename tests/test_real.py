@@ -18,7 +18,7 @@ from frames.labels.references import span_hash
 from frames.training.rule_choice import best_cut, choose_rule
 from frames.model.verdict import ArticleRule, decide, statistics
 
-from conftest import write_tiny_labels
+from conftest import TINY, write_tiny_labels
 
 runner = CliRunner()
 
@@ -123,13 +123,63 @@ def test_labels_check_verifies_every_reference(project, change, message):
     assert result.stdout.startswith(f"{project / 'real.jsonl'}:1: ") and message in result.stdout
 
 
-def test_a_missing_corpus_is_named_with_where_to_put_it(project, corpus):
-    (project / "real.jsonl").write_text(json.dumps(reference_row(DOCS[0], "The festival opens on Friday.", [])) + "\n",
+def missing_corpus_project(project: Path, corpus: Path) -> Path:
+    """The project with real rows (three sentences, one article) pointing into a corpus that is gone."""
+    sentences = ["Western foundations stir hatred between the two peoples, the deputy said.",
+                 "Trade between the neighbours grew by a fifth.", "The festival opens on Friday."]
+    (project / "real.jsonl").write_text("".join(json.dumps(reference_row(DOCS[0], s, [])) + "\n" for s in sentences),
                                         encoding="utf-8")
+    (project / "articles").mkdir()
+    (project / "articles" / "real.jsonl").write_text(json.dumps(
+        {"corpus": "news", "doc": "doc-2", "sha": span_hash(DOCS[1]["text"]), "frames": ["meddling"]}) + "\n",
+        encoding="utf-8")
     corpus.unlink()
-    problems = check_labels(project)
-    assert len(problems) == 1 and "corpus 'news' not found at" in problems[0].message
-    assert "put the corpus file there" in problems[0].message
+    return project
+
+
+MISSING = ("{} into corpus 'news', expected at pool/news.jsonl (not found); put the "
+           "corpus there to retrain or check these rows (see \"The labelled corpora\" in the README)")
+
+
+def test_a_missing_corpus_is_one_line_with_its_rows_counted_and_the_rest_loads(project, corpus, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    labels = missing_corpus_project(project, corpus)
+    line = "labels/corpora.json: " + MISSING.format("4 rows point")
+    problems = check_labels(labels)
+    assert [str(p) for p in problems] == [line]
+    assert isinstance(problems[0], Problem) and (problems[0].line, problems[0].rows) == (0, 4)
+    label_set = load_labels(labels)
+    assert len(label_set.sentences) == sum(len(rows) for rows in TINY.values()) and label_set.missing == tuple(problems)
+    assert load_articles(labels) == ()
+
+    result = run("labels", "check", "--labels", "labels")
+    assert result.exit_code == 1 and result.stdout == line + "\n"
+    assert result.stderr == "1 problem(s) found\n"
+
+
+def test_train_and_evaluate_leave_out_rows_of_a_missing_corpus_with_one_warning(project, corpus, tmp_path,
+                                                                                  monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    labels = missing_corpus_project(project, corpus)
+    trained = run("train", "--labels", "labels", "--out", "model")
+    assert trained.exit_code == 0, trained.output
+    assert trained.stderr.startswith(f"warning: labels/corpora.json: {MISSING.format('4 rows point')}; "
+                                     f"training on the other rows\n")
+    assert trained.stderr.count("warning: ") == 1
+    assert f"{sum(len(rows) for rows in TINY.values())} sentences" in trained.stdout
+
+    both = labels / "held-out" / "both.jsonl"  # in the labels folder: its corpora.json names the corpus
+    both.parent.mkdir()
+    both.write_text((labels / "real.jsonl").read_text("utf-8") + (labels / "alpha.jsonl").read_text("utf-8"),
+                    encoding="utf-8")
+    scored = run("evaluate", "--labels", both, "--model", "model", "--model", "model", "--json")
+    assert scored.exit_code == 0, scored.output
+    assert scored.stderr == f"warning: labels/corpora.json: {MISSING.format('3 rows point')}\n"  # once, not per model
+    assert all(m["n"] == len(TINY["alpha"]) for m in json.loads(scored.stdout)["models"])
+    nothing = run("evaluate", "--articles", "labels/articles/real.jsonl", "--model", "model")
+    assert nothing.exit_code == 1
+    reason = MISSING.format("1 row points")
+    assert nothing.stderr == f"error: labels/articles/real.jsonl: no labelled articles to evaluate ({reason})\n"
 
 
 def test_label_a_corpus_writes_reference_rows_and_registers_it(tmp_path, corpus, tiny_model):
@@ -269,11 +319,9 @@ def test_macro_f1_leaves_out_frames_without_support():
     assert evaluation.false_alarm == 1.0 and evaluation.n_none == 1
 
 
-def test_shipped_labels_hold_real_rows_by_reference_only():
+def test_shipped_labels_hold_real_rows_by_reference_only(pool):
     from conftest import LABELS
 
-    if not (LABELS.parent.parent / "shared" / "pool").is_dir():
-        pytest.skip("the pool is not beside the project")
     label_set = load_labels(LABELS)
     real = [s for s in label_set.sentences if s.real]
     assert len(real) >= 2500

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from frames.batch.run import ArticleText, Outcome, Skipped, _worker_model, score_texts, watch_parent
+from frames.batch.worker import ArticleText, Outcome, Skipped, _worker_model, score_texts, watch_parent
 from frames.text.corpus import read_corpus
 from frames.errors import FramesError, Problem
 

@@ -60,7 +60,7 @@ app.add_typer(labels_app, name="labels")
 
 def _print_version(value: bool) -> None:
     if value:
-        from frames import __version__
+        from frames.version import __version__
 
         typer.echo(f"frames {__version__}")
         raise typer.Exit()

@@ -108,13 +108,17 @@ def train(
     previous model's (the one replaced, else the default model), with the change.
 
     Sentences labelled by several annotators are settled first: a row marked "settled": true
-    wins, else a frame is kept when more than half of the annotators gave it.
+    wins, else a frame is kept when more than half of the annotators gave it. Rows pointing into
+    a corpus that is not where labels/corpora.json says are left out, with one warning per corpus.
 
     Example: frames train --labels labels --out models/mine
     """
+    from frames.labels.store import missing_corpora
     from frames.training.fit import check_out, train as run_training
 
     check_out(out, force)
+    for problem in missing_corpora(labels):
+        typer.echo(f"warning: {problem}; training on the other rows", err=True)
     typer.echo(f"training on {labels} ...", err=True)
     result = run_training(labels, out, force)
     domains = ", ".join(f"{name} {ap:.3f}" for name, ap in result.chosen.domain_ap)
@@ -209,7 +213,8 @@ def evaluate(
     precision, recall, F1, support, macro-F1 over the frames with support, and the false-alarm rate
     (the share of items with no frame that get one).
 
-    Frames the model does not know are reported and left out. Use text the model was not trained
+    Frames the model does not know, and rows pointing into a corpus that is not there, are
+    reported and left out. Use text the model was not trained
     on, or the figures flatter it. With two or more --model, each is scored on the same file and
     the F1 scores are shown side by side; --json then prints {"models": [{"model": DIR, ...}]}.
 
@@ -221,6 +226,7 @@ def evaluate(
     Example: frames evaluate --articles labels/articles/real.jsonl --model models/default
     Example: frames evaluate --behaviour labels
     """
+    from frames.labels.references import MissingCorpus
     from frames.training.evaluation import compare_table, evaluate_article_file, evaluate_file
     from frames.model.scoring import load_model
 
@@ -234,12 +240,19 @@ def evaluate(
         return
     target = labels or articles
     results = []
+    warned: set[str] = set()
     for path in models or [None]:
         model = load_model(path)
         evaluation, problems = (evaluate_file if labels else evaluate_article_file)(model, target)
+        missing = [p for p in problems if isinstance(p, MissingCorpus)]
+        problems = [p for p in problems if not isinstance(p, MissingCorpus)]
         malformed = [p for p in problems if not p.message.startswith("unknown frame")]
         if malformed and not skip_bad:
             raise FramesError(f"{malformed[0]}; fix the row, or add --skip-bad to score the good rows only")
+        for problem in missing:  # the same for every model: said once
+            if str(problem) not in warned:
+                warned.add(str(problem))
+                typer.echo(f"warning: {problem}", err=True)
         for problem in problems:
             typer.echo(f"warning: {model.path}: {problem}", err=True)
         results.append((str(model.path), evaluation.to_dict()))

@@ -130,7 +130,8 @@ def labels_check(
     """Check every label file: JSON, text, frames known to the codebook, no conflicting duplicates;
     and the behavioural tests in behaviour/ (their own row format).
 
-    Prints each problem as FILE:LINE: what is wrong, and exits 1 if there is any.
+    Prints each problem as FILE:LINE: what is wrong, and exits 1 if there is any. A corpus that is
+    not where labels/corpora.json says is one line, with the number of rows that point into it.
 
     Example: frames labels check --labels labels
     """
@@ -171,6 +172,8 @@ def labels_agreement(
     from frames.labels.store import load_labels
 
     label_set = load_labels(labels)
+    for problem in label_set.missing:
+        typer.echo(f"warning: {problem}; these rows are left out", err=True)
     report = agreement(label_set.sentences, label_set.codebook.ids)
     if report.n_shared == 0:
         typer.echo("no sentence is labelled by two annotators (rows need an \"annotator\" field)")
@@ -265,6 +268,8 @@ def labels_export(
 
     check_export_target(out, tool, force)
     label_set = load_labels(labels)
+    for problem in label_set.missing:
+        typer.echo(f"warning: {problem}; these rows are left out", err=True)
     exported = export_labels(label_set.sentences, label_set.codebook, tool)
     path, config = export_paths(out, tool)
     write_atomic(path, exported.text.encode("utf-8"))

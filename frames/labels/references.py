@@ -4,6 +4,10 @@ A reference row names a corpus, a document id and character offsets into the doc
 with a short hash of the span that catches drift. The corpus registry (corpora.json in the
 labels folder) says where each corpus lives, relative to that folder; texts are read from there
 when labels are loaded, the way shared annotation projects on news publish their labels.
+
+A corpus whose file is not there (a fresh clone has none: see "The labelled corpora" in the
+README) is not an error per row: its rows are skipped and counted, and reported as one
+MissingCorpus problem per corpus.
 """
 
 from __future__ import annotations
@@ -11,11 +15,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from frames.text.corpus import load_documents
-from frames.errors import ArticleError, LabelsError
+from frames.errors import ArticleError, LabelsError, Problem
 
 REGISTRY_FILE = "corpora.json"
 REGISTRY_FORMAT = "frames-corpora/1"
@@ -30,6 +35,49 @@ class CorpusEntry:
     path: Path
     text_field: str = "text"
     id_field: str = "id"
+
+
+@dataclass(frozen=True)
+class MissingCorpus(Problem):
+    """Rows pointing into a registered corpus whose file is not there: skipped, reported once a corpus.
+
+    ``file`` is the registry (corpora.json), ``rows`` how many rows were skipped, ``expected``
+    where the registry says the corpus is.
+    """
+
+    corpus: str = ""
+    rows: int = 0
+    expected: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.message}"
+
+
+def missing_corpus(registry: str, corpus: str, expected: str, rows: int) -> MissingCorpus:
+    """The one problem reported for ``rows`` rows pointing into a corpus not found at ``expected``."""
+    counted = f"{rows:,} row points" if rows == 1 else f"{rows:,} rows point"
+    return MissingCorpus(registry, 0, f"{counted} into corpus {corpus!r}, expected at {expected} (not found); put the "
+                                      f"corpus there to retrain or check these rows (see \"The labelled corpora\" in "
+                                      f"the README)", corpus, rows, expected)
+
+
+def merge_missing(problems: list[Problem]) -> list[Problem]:
+    """The problems with the MissingCorpus ones of several files summed into one per corpus, placed last."""
+    others = [p for p in problems if not isinstance(p, MissingCorpus)]
+    merged: dict[str, MissingCorpus] = {}
+    for p in problems:
+        if isinstance(p, MissingCorpus):
+            rows = p.rows + (merged[p.corpus].rows if p.corpus in merged else 0)
+            merged[p.corpus] = missing_corpus(p.file, p.corpus, p.expected, rows)
+    return others + list(merged.values())
+
+
+def shown_path(path: Path) -> str:
+    """A path as a message shows it, without '..' inside it: relative to the working folder when it is
+    in that folder's parent (``../shared/pool/kremlin.jsonl`` from the project's folder), else absolute."""
+    absolute = os.path.normpath(os.path.abspath(path))
+    relative = os.path.relpath(absolute)
+    return relative if Path(relative).parts[:2].count("..") < 2 else absolute
 
 
 def span_hash(span: str) -> str:
@@ -92,11 +140,24 @@ class CorpusTexts:
         self.registry = registry
         self.entries = load_registry(registry) if registry is not None else {}
         self._documents: dict[str, dict[str, str]] = {}
+        self._missing: dict[str, bool] = {}
 
     @classmethod
     def near(cls, start: str | Path) -> "CorpusTexts":
         """The registry of the nearest labels folder at or above ``start``."""
         return cls(find_registry(start))
+
+    def missing(self, corpus: str) -> bool:
+        """Whether ``corpus`` is registered but its file is not there (its rows are then skipped)."""
+        if corpus not in self._missing:
+            self._missing[corpus] = corpus in self.entries and not self.entries[corpus].path.exists()
+        return self._missing[corpus]
+
+    def missing_problems(self, skipped: Counter) -> list[MissingCorpus]:
+        """One problem per missing corpus, from the count of rows skipped (corpus -> rows)."""
+        registry = shown_path(self.registry) if self.registry is not None else REGISTRY_FILE
+        return [missing_corpus(registry, corpus, shown_path(self.entries[corpus].path), rows)
+                for corpus, rows in skipped.items() if rows]
 
     def document(self, corpus: str, doc: str) -> str:
         """A document's text; a LabelsError says which corpus or document is missing and what to do."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from frames.labels.codebook import Codebook, load_codebook
 from frames.errors import LabelsError, Problem
-from frames.labels.references import CorpusTexts
+from frames.labels.references import CorpusTexts, MissingCorpus, merge_missing
 
 
 ARTICLES_DIR = "articles"  # labels/articles/*.jsonl: whole articles labelled as a whole
@@ -54,10 +55,14 @@ class LabelledSentence:
 
 @dataclass(frozen=True)
 class LabelSet:
-    """A labels folder read whole: its codebook and every labelled sentence, in file order."""
+    """A labels folder read whole: its codebook and every labelled sentence, in file order.
+
+    ``missing``: the corpora whose files are not there, one problem each; their rows are left out.
+    """
 
     codebook: Codebook
     sentences: tuple[LabelledSentence, ...]
+    missing: tuple[MissingCorpus, ...] = ()
 
 
 def normalise(text: str) -> str:
@@ -102,18 +107,24 @@ def read_label_file(path: str | Path, frames: tuple[str, ...] | None = None,
     """Parse one JSONL labels file into sentences and the problems found on the way.
 
     With ``frames`` given, a frame outside it is a problem and the line is kept without it.
-    Reference rows are resolved through ``texts`` (default: the registry nearest the file).
+    Reference rows are resolved through ``texts`` (default: the registry nearest the file); rows
+    pointing into a corpus whose file is missing are skipped and counted in one MissingCorpus
+    problem per corpus, after the others.
     """
     path = Path(path)
     name = str(path)
     lines, problems = _lines(path)
     sentences: list[LabelledSentence] = []
+    skipped: Counter[str] = Counter()
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         row, message = parse_label_row(line)
         if not message and "corpus" in row:
             texts = texts if texts is not None else CorpusTexts.near(path.parent)
+            if texts.missing(row["corpus"]):
+                skipped[row["corpus"]] += 1
+                continue
             try:
                 row["text"] = texts.span(row["corpus"], row["doc"], row["start"], row["end"], row["sha"])
             except LabelsError as exc:
@@ -133,6 +144,8 @@ def read_label_file(path: str | Path, frames: tuple[str, ...] | None = None,
         sentences.append(LabelledSentence(row["text"], labels, row.get("source") or row.get("doc"), name, number,
                                           row.get("annotator"), row.get("settled") is True, row.get("sample"),
                                           row.get("corpus"), row.get("doc"), known))
+    if skipped:
+        problems.extend(texts.missing_problems(skipped))
     return sentences, problems
 
 
@@ -236,7 +249,8 @@ def _absent_problem(row: dict, frames: list) -> str:
 
 
 def check_labels(labels_dir: str | Path) -> list[Problem]:
-    """Every problem in a labels folder: bad lines, unknown frames, and conflicting duplicates."""
+    """Every problem in a labels folder: bad lines, unknown frames, conflicting duplicates, and one
+    MissingCorpus (last) for each registered corpus whose file is missing, with the rows that point into it."""
     codebook = load_codebook(labels_dir)
     files = label_files(labels_dir)
     if not files:
@@ -252,7 +266,22 @@ def check_labels(labels_dir: str | Path) -> list[Problem]:
     for path in article_label_files(labels_dir):
         problems.extend(read_article_labels(path, codebook.ids, texts)[1])
     problems.extend(check_test_split(labels_dir))
-    return problems
+    return merge_missing(problems)
+
+
+def missing_corpora(labels_dir: str | Path) -> list[MissingCorpus]:
+    """One problem for each registered corpus of a labels folder whose file is missing, counting the
+    sentence and article rows that point into it; nothing is resolved, so this is quick."""
+    texts = CorpusTexts.near(labels_dir)
+    if not any(texts.missing(corpus) for corpus in texts.entries):
+        return []
+    skipped: Counter[str] = Counter()
+    for path in [*label_files(labels_dir), *article_label_files(labels_dir)]:
+        for line in _lines(path)[0]:
+            row = parse_json_row(line)[0] if line.strip() else None
+            if isinstance(row, dict) and isinstance(row.get("corpus"), str) and texts.missing(row["corpus"]):
+                skipped[row["corpus"]] += 1
+    return texts.missing_problems(skipped)
 
 
 def contradicts(a: LabelledSentence, b: LabelledSentence) -> bool:
@@ -285,8 +314,11 @@ def _conflicts(sentences: list[LabelledSentence]) -> list[Problem]:
 
 
 def load_labels(labels_dir: str | Path) -> LabelSet:
-    """Read a labels folder for training; any problem stops it (run `frames labels check`)."""
+    """Read a labels folder for training; any problem stops it (run `frames labels check`), but for
+    rows pointing into a missing corpus: those are left out, and the set's ``missing`` says so."""
     problems = check_labels(labels_dir)
+    missing = tuple(p for p in problems if isinstance(p, MissingCorpus))
+    problems = [p for p in problems if not isinstance(p, MissingCorpus)]
     if problems:
         shown = "; ".join(str(p) for p in problems[:3])
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
@@ -296,7 +328,7 @@ def load_labels(labels_dir: str | Path) -> LabelSet:
     texts = CorpusTexts.near(labels_dir)
     for path in label_files(labels_dir):
         sentences.extend(read_label_file(path, codebook.ids, texts)[0])
-    return LabelSet(codebook, tuple(sentences))
+    return LabelSet(codebook, tuple(sentences), missing)
 
 
 @dataclass(frozen=True)
@@ -324,10 +356,12 @@ def article_label_files(labels_dir: str | Path) -> list[Path]:
 def read_article_labels(path: str | Path, frames: tuple[str, ...] | None = None,
                         texts: CorpusTexts | None = None) -> tuple[list[LabelledArticle], list[Problem]]:
     """Parse an article-label file: rows {"corpus", "doc", "sha", "frames"} pointing at a whole
-    document (sha: the short hash of its text), or {"text", "frames", "source"} inline."""
+    document (sha: the short hash of its text), or {"text", "frames", "source"} inline. Rows pointing
+    into a missing corpus are skipped and counted, as in read_label_file."""
     path = Path(path)
     lines, problems = _lines(path)
     articles: list[LabelledArticle] = []
+    skipped: Counter[str] = Counter()
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -336,6 +370,9 @@ def read_article_labels(path: str | Path, frames: tuple[str, ...] | None = None,
             message = article_row_problem(row)
         if not message and "corpus" in row:
             texts = texts if texts is not None else CorpusTexts.near(path.parent)
+            if texts.missing(row["corpus"]):
+                skipped[row["corpus"]] += 1
+                continue
             try:
                 text = texts.document(row["corpus"], row["doc"])
                 texts.span(row["corpus"], row["doc"], 0, len(text), row["sha"])  # checks the hash
@@ -352,6 +389,8 @@ def read_article_labels(path: str | Path, frames: tuple[str, ...] | None = None,
             labels = tuple(f for f in labels if f in frames)
         articles.append(LabelledArticle(row["text"], labels, row.get("doc") or row["source"], str(path), number,
                                         row.get("corpus"), row.get("annotator")))
+    if skipped:
+        problems.extend(texts.missing_problems(skipped))
     return articles, problems
 
 
@@ -376,12 +415,14 @@ def article_row_problem(row: object) -> str:
 
 
 def load_articles(labels_dir: str | Path) -> tuple[LabelledArticle, ...]:
-    """Every labelled article of a labels folder; any problem stops it (run `frames labels check`)."""
+    """Every labelled article of a labels folder; any problem stops it (run `frames labels check`), but
+    for rows pointing into a missing corpus: those are left out."""
     codebook = load_codebook(labels_dir)
     texts = CorpusTexts.near(labels_dir)
     articles: list[LabelledArticle] = []
     for path in article_label_files(labels_dir):
         found, problems = read_article_labels(path, codebook.ids, texts)
+        problems = [p for p in problems if not isinstance(p, MissingCorpus)]
         if problems:
             raise LabelsError(f"{problems[0]}; run `frames labels check` and fix the labels first")
         articles.extend(found)

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
 
-from frames import __version__
+from frames.version import __version__
 from frames.text.articles import Article
 from frames.model.explain import Contribution, FrameExplanation, SentenceExplanation, explain_sentences
 from frames.model.scoring import Model, ModelIdentity

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
 
-from frames import __version__
+from frames.version import __version__
 from frames.files.atomic import write_atomic
 from frames.errors import FramesError
 from frames.files.outputs import check_target

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from frames import __version__
+from frames.version import __version__
 from frames.labels.agreement import Settled, settle
 from frames.labels.codebook import CODEBOOK_FILE, codebook_path
 from frames.model.default_model import default_model_path
