@@ -72,6 +72,22 @@ def _options(version: bool = typer.Option(False, "--version", callback=_print_ve
     """Options of `frames` itself, before the command."""
 
 MODEL_OPTION = typer.Option(None, "--model", "-m", help="Model folder (default: $FRAMES_MODEL, else the shipped model).")
+ANY_LANGUAGE = "--any-language"  # the one opt-out of the language check, named the same on every command
+
+
+def any_language_option(what: str = "the article") -> typer.Option:
+    """--any-language, as every command that scores text spells it."""
+    return typer.Option(False, ANY_LANGUAGE, help=f"Score {what} even if not in the model's language (default: "
+                        "such text is reported as not scored, never given made-up scores).")
+
+
+def warn_language(name: str, unscored: str | None, anyway: str | None = None) -> None:
+    """The one warning every command prints for text not in the model's language: ``unscored`` is why it
+    was not scored; ``anyway`` why it should not have been, when --any-language scored it."""
+    if unscored:
+        typer.echo(f"warning: {name}: not scored: {unscored}; {ANY_LANGUAGE} scores it anyway", err=True)
+    elif anyway:
+        typer.echo(f"warning: {name}: scored anyway, though {anyway}", err=True)
 
 
 INTERRUPTED = 130  # the exit status of a run stopped by Ctrl-C

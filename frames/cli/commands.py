@@ -12,7 +12,7 @@ import typer
 
 from frames.errors import FramesError
 
-from .app import MODEL_OPTION, print_scores, app, user_errors
+from .app import MODEL_OPTION, any_language_option, print_scores, app, user_errors, warn_language
 
 
 @app.command()
@@ -22,8 +22,7 @@ def classify(
     top: int = typer.Option(3, "--top", "-n", min=0, help="Evidence sentences to show per frame."),
     as_json: bool = typer.Option(False, "--json", help="Print the full profile and every sentence's scores as JSON "
                                  "(with several articles: one JSON object a line)."),
-    any_language: bool = typer.Option(False, "--any-language", help="Score the article even if it is not in the "
-                                      "model's language (default: such an article is reported, not scored)."),
+    any_language: bool = any_language_option(),
     model: Optional[Path] = MODEL_OPTION,
 ) -> None:
     """Score articles: each frame's article score, presence, share of sentences, and evidence.
@@ -55,12 +54,8 @@ def classify(
             continue
         for note in article.notes():
             typer.echo(f"note: {note}", err=True)
-        if not result.scored:
-            typer.echo(f"warning: {article.name}: not scored: {result.unscored}; --any-language scores it anyway",
-                       err=True)
-        elif result.language is not None and unscored_reason(result.language, loaded.language):
-            typer.echo(f"warning: {article.name}: scored anyway, though "
-                       f"{unscored_reason(result.language, loaded.language)}", err=True)
+        warn_language(article.name, result.unscored,
+                      unscored_reason(result.language, loaded.language) if result.language else None)
         if as_json:
             out = {"article": article.name, "encoding": article.encoding, "bad_bytes": article.bad_bytes,
                    "format": article.format, "model": loaded.describe(), **result.to_dict()}
@@ -258,8 +253,7 @@ def batch(
     backend: Optional[str] = typer.Option(None, "--backend", help="joblib backend for the workers, e.g. loky or dask."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, with --backend dask."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary."),
-    any_language: bool = typer.Option(False, "--any-language", help="Score articles in other languages than the "
-                                      "model's too (default: their rows say \"scored\": false, with no scores)."),
+    any_language: bool = any_language_option("every article"),
     text_field: str = typer.Option("text", "--text-field", help="A corpus's field holding the article text."),
     id_field: str = typer.Option("id", "--id-field", help="A corpus's field holding the article id, which rows keep."),
     meta: Optional[str] = typer.Option(None, "--meta", help="Fields each row keeps, comma-separated, e.g. date,outlet: "

@@ -104,6 +104,10 @@ def _show(session, loaded, column: dict, articles: bool) -> None:
     if articles:
         result = loaded.classify(current.text, top=0)
         typer.echo("\n".join("    " + line for line in current.text.splitlines() if line.strip()))
+        if not result.scored:  # no model scores to show beside the keys: the model does not read it
+            typer.echo(f"  (no scores: {result.unscored})")
+            typer.echo("  " + " | ".join(f"{key} {fid}" for key, fid in session.keys.items()))
+            return
         probabilities = [f.score for f in result.frames]
         over = [f.present for f in result.frames]
     else:
