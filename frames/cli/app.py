@@ -121,12 +121,16 @@ def user_errors(command: Callable) -> Callable:
 
 
 def print_scores(scores: dict, title: str, unit: str = "sentences") -> None:
+    """An Evaluation.to_dict() as a table; a figure that is not defined (no support, nothing predicted) is a dash."""
+    from frames.training.evaluation import figure
+
     rows = scores["frames"]
     width = max(len("frame"), *(len(fid) for fid in rows))
     typer.echo(f"{title} ({scores['n']} {unit})")
     typer.echo(f"{'frame':<{width}}  precision  recall     f1  support")
     for fid, s in rows.items():
-        typer.echo(f"{fid:<{width}}  {s['precision']:9.3f}  {s['recall']:6.3f}  {s['f1']:5.3f}  {s['support']:7d}")
+        typer.echo(f"{fid:<{width}}  {figure(s['precision'], 9)}  {figure(s['recall'], 6)}  {figure(s['f1'], 5)}  "
+                   f"{s['support']:7d}")
     typer.echo(f"{'macro-F1':<{width}}  {'':9}  {'':6}  {scores['macro_f1']:5.3f}"
                + (f"  (frames without support left out: {', '.join(scores['without_support'])})"
                   if scores.get("without_support") else ""))

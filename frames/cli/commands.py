@@ -148,10 +148,13 @@ def _print_change(scores: dict, previous) -> None:
     width = max(len("macro-F1"), *(len(fid) for fid in rows))
     typer.echo(f"\ncompared with {previous.path} (out-of-fold F1, real rows when the labels have them)")
     typer.echo(f"{'frame':<{width}}    new  previous  change")
+    from frames.training.evaluation import figure
+
     for fid, s in [*rows.items(), ("macro-F1", {"f1": scores["macro_f1"]})]:
         before = previous.oof_macro_f1 if fid == "macro-F1" else previous.oof_f1.get(fid)
-        if before is None:
-            typer.echo(f"{fid:<{width}}  {s['f1']:5.3f}       n/a     new")
+        if before is None or s["f1"] is None:
+            typer.echo(f"{fid:<{width}}  {figure(s['f1'], 5)}     {figure(before, 5)}  "
+                       f"{'new' if before is None else '':>6}")
         else:
             typer.echo(f"{fid:<{width}}  {s['f1']:5.3f}     {before:5.3f}  {s['f1'] - before:+6.3f}")
 
@@ -162,29 +165,41 @@ def models_command(
     folder: Optional[Path] = typer.Argument(None, help="Folder holding model folders (default: the folder of the "
                                             "default model, so the shipped model is listed from anywhere)."),
 ) -> None:
-    """List the models in a folder: name, date, frames, labelled sentences, data hash, out-of-fold macro-F1.
+    """List the models in a folder: name, date, frames, labelled sentences, data hash, and two macro-F1
+    figures: out-of-fold (cross-validated on the training rows, real rows when there are any) and on
+    the frozen held-out split (rows never trained on; blank when the model has none). A model folder
+    that cannot be read is listed as broken, with why; the others are listed all the same.
 
     Example: frames models models
     """
-    from frames.model.versions import list_models, models_folder
+    from frames.model.versions import models_folder, scan_models
+    from frames.training.evaluation import figure
 
-    infos = list_models(folder)
-    if not infos:
+    listing = scan_models(folder)
+    if not listing.models and not listing.broken:
         typer.echo(f"no models in {folder or models_folder()}")
         return
-    typer.echo(f"{'name':<16} {'trained':<20} {'sentences':>9}  {'data':<12} {'macro-F1':>8}  frames")
-    for m in infos:
-        f1 = f"{m.oof_macro_f1:.3f}" if m.oof_macro_f1 is not None else "n/a"
-        typer.echo(f"{m.name:<16} {m.trained_at:<20} {m.n_sentences:>9}  {m.data_sha256[:12]:<12} {f1:>8}  "
-                   f"{', '.join(m.frames)}")
+    typer.echo(f"{'name':<16} {'trained':<20} {'sentences':>9}  {'data':<12} {'OOF macro-F1':>12}  "
+               f"{'held-out macro-F1':>17}  frames")
+    for m in listing.models:
+        typer.echo(f"{m.name:<16} {m.trained_at:<20} {m.n_sentences:>9}  {m.data_sha256[:12]:<12} "
+                   f"{figure(m.oof_macro_f1, 12)}  {figure(m.heldout_macro_f1, 17)}  {', '.join(m.frames)}")
+    for path, reason in listing.broken:
+        typer.echo(f"{path.name:<16} BROKEN: {reason}")
+    if listing.broken:
+        typer.echo(f"{len(listing.broken)} model folder(s) cannot be read; retrain them or remove them", err=True)
+        raise typer.Exit(1)
 
 
 @app.command()
 @user_errors
 def evaluate(
-    labels: Optional[Path] = typer.Option(None, "--labels", "-l", help="A labelled JSONL file of sentences to score."),
+    labels: Optional[Path] = typer.Option(None, "--labels", "-l", help="A labelled JSONL file of sentences to score; "
+                                          "with --heldout, the labels folder (default: labels)."),
     articles: Optional[Path] = typer.Option(None, "--articles", "-a", help="A JSONL file of whole articles labelled "
                                             "with the frames they push (see labels/articles/), scored at article level."),
+    heldout: bool = typer.Option(False, "--heldout", help="Score the labels folder's frozen held-out split "
+                                 "(test-split.json): the sentence and article rows of its documents, never trained on."),
     as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
     skip_bad: bool = typer.Option(False, "--skip-bad", help="Score the good rows even if some are malformed "
                                   "(default: exit 1 on the first malformed row)."),
@@ -193,31 +208,74 @@ def evaluate(
 ) -> None:
     """Score labelled sentences (--labels) or whole articles (--articles) with a model: per-frame
     precision, recall, F1, support, macro-F1 over the frames with support, and the false-alarm rate
-    (the share of items with no frame that get one).
+    (the share of items with no frame that get one). A figure with nothing to measure (a frame
+    without support, or precision when nothing was predicted) is shown as a dash (null in JSON).
 
-    Frames the model does not know are reported and left out. Use text the model was not trained
-    on, or the figures flatter it. With two or more --model, each is scored on the same file and
-    the F1 scores are shown side by side; --json then prints {"models": [{"model": DIR, ...}]}.
+    --heldout scores the frozen held-out split of the labels folder instead: the documents of its
+    test-split.json, which `frames train` never trains on. A file inside a labels folder whose rows
+    lie outside its held-out split gets a warning: a model trained on that folder has seen them,
+    so the figures flatter it. Frames the model does not know are reported and left out. With two
+    or more --model, each is scored on the same rows and the F1 scores are shown side by side;
+    --json then prints {"models": [{"model": DIR, ...}]}.
 
-    Example: frames evaluate --articles labels/articles/real.jsonl --model models/default
+    Example: frames evaluate --heldout --labels labels --model models/default
     """
-    from frames.training.evaluation import compare_table, evaluate_article_file, evaluate_file
+    from frames.training.evaluation import (compare_table, evaluate_article_file, evaluate_file, evaluate_heldout,
+                                            seen_in_training)
     from frames.model.scoring import load_model
 
-    if (labels is None) == (articles is None):
-        raise FramesError("give --labels FILE (sentences) or --articles FILE (whole articles), one of the two")
+    if heldout and articles is not None:
+        raise typer.BadParameter("scores the held-out sentences and articles of a labels folder: drop --articles, "
+                                 "or drop --heldout", param_hint="--heldout")
+    if not heldout and (labels is None) == (articles is None):
+        raise FramesError("give --labels FILE (sentences), --articles FILE (whole articles), or --heldout")
+    if heldout:
+        folder = labels or Path("labels")
+        results = []
+        for model in map(load_model, models or [None]):
+            held = evaluate_heldout(model, folder)
+            trained_with = model.data.training.get("heldout_documents")
+            if isinstance(trained_with, int) and trained_with < held.n_documents:
+                typer.echo(f"warning: {model.path} was trained with {trained_with} documents held out; the split "
+                           f"has {held.n_documents} now, and the model may have been trained on the "
+                           f"{held.n_documents - trained_with} added since: retrain it for clean figures", err=True)
+            results.append((str(model.path), held.to_dict()))
+        if as_json:
+            typer.echo(json.dumps(results[0][1] if len(results) == 1 else
+                                  {"models": [{"model": name, **held} for name, held in results]}, indent=1))
+            return
+        for level, unit in (("sentences", "sentences"), ("articles", "articles")):
+            if results[0][1][level] is None:
+                continue
+            title = f"{folder}: HELD-OUT split ({results[0][1]['documents']} documents), {level}"
+            if len(results) == 1:
+                print_scores(results[0][1][level], title, unit)
+            else:
+                typer.echo(f"{title}: F1 by model")
+                for line in compare_table([(name, held[level]) for name, held in results]):
+                    typer.echo(line)
+        return
     target = labels or articles
+    unit = "sentences" if labels else "articles"
+    seen = seen_in_training(target, articles=labels is None)
+    if seen is not None:
+        typer.echo(f"warning: {seen.seen} of {seen.total} {unit} in {target} are outside the held-out split of "
+                   f"{seen.labels_dir} (test-split.json), so a model trained there was trained on them and these "
+                   f"figures flatter it; `frames evaluate --heldout --labels {seen.labels_dir}` scores only rows "
+                   "it never saw", err=True)
     results = []
+    warned: set[str] = set()
     for path in models or [None]:
         model = load_model(path)
         evaluation, problems = (evaluate_file if labels else evaluate_article_file)(model, target)
         malformed = [p for p in problems if not p.message.startswith("unknown frame")]
         if malformed and not skip_bad:
             raise FramesError(f"{malformed[0]}; fix the row, or add --skip-bad to score the good rows only")
-        for problem in problems:
-            typer.echo(f"warning: {model.path}: {problem}", err=True)
+        for problem in problems:  # about the rows, not the model: each said once
+            if str(problem) not in warned:
+                warned.add(str(problem))
+                typer.echo(f"warning: {problem}", err=True)
         results.append((str(model.path), evaluation.to_dict()))
-    unit = "sentences" if labels else "articles"
     if len(results) == 1:
         scores = results[0][1]
         if as_json:
