@@ -27,7 +27,7 @@ from typing import Callable, Iterator, TextIO
 
 from frames.text.articles import decode_article, read_article_bytes
 from frames.text.corpus import is_corpus
-from frames.errors import ArticleError, FramesError
+from frames.errors import ArticleError, FramesError, install_extra
 from frames.files.atomic import close_synced, sync_folder, write_atomic
 from frames.model.scoring import Model, ModelIdentity, load_model
 from frames.files.outputs import check_target, check_writable, describe
@@ -593,7 +593,7 @@ def _outcomes(options: BatchOptions, task: Callable[..., list[Outcome]], chunks:
         try:
             from dask.distributed import Client
         except ImportError:
-            raise FramesError("--backend dask needs the extra: pip install 'frames[dask]'") from None
+            raise FramesError(f"--backend dask needs the extra: {install_extra('dask')}") from None
         # Creating the client registers it, and joblib's dask backend sends tasks to it.
         with Client(options.scheduler) if options.scheduler else Client(processes=True):
             with parallel_config(backend="dask"):

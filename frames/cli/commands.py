@@ -35,13 +35,20 @@ def classify(
     and in --json "scored": false with null scores. A web page is scored on its extracted article
     text. With several articles, --json prints one JSON object a line (JSONL), in the order given;
     an article that cannot be read is reported and the others are still scored (exit status 1).
+    A corpus file (.jsonl, .csv, .jsonl.gz: one article a row) is refused: `frames batch` or
+    `frames report` score its articles one by one.
 
     Example: frames classify article.txt --top 5
     """
     from frames.text.articles import read_article
+    from frames.text.corpus import is_corpus
     from frames.text.language import unscored_reason
     from frames.model.scoring import load_model
 
+    corpus = next((path for path in paths if path != "-" and is_corpus(path)), None)
+    if corpus is not None:
+        raise FramesError(f"{corpus}: a corpus file (one article a row), which classify would read as one article; "
+                          f"score its articles with `frames batch {corpus}` or `frames report {corpus} -o reports/`")
     loaded = load_model(model)
     failed = 0
     for number, path in enumerate(paths):

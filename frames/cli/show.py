@@ -259,7 +259,8 @@ def trends(
     sentences carrying it. Rows without a date, with a date that cannot be read, outside
     --since/--until or not scored are counted and reported, never dropped silently.
 
-    -o, --png and --svg draw the figure with matplotlib: pip install 'frames[plots]'.
+    -o, --png and --svg draw the figure with matplotlib: pip install 'frames[plots]' (from a checkout:
+    pip install '.[plots]').
 
     Example: frames trends scores.jsonl --by month --by outlet --since 2021-10 --until 2022-06 -o trends.html
     """
