@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from frames.text.articles import Article, decode_article, read_article, read_article_bytes
 from frames.files.atomic import write_atomic
+from frames.files.spreadsheet import restore_row
 from frames.errors import ArticleError, FramesError
 from frames.model.explain import frame_indexes
 from frames.model.scoring import Model
@@ -220,7 +221,7 @@ def read_batch_result(path: str | Path) -> tuple[str, list[ResultRow]]:
     kind = None
     if path.suffix.lower() == ".csv":
         csv.field_size_limit(sys.maxsize)
-        table = csv.reader(text.splitlines())
+        table = map(restore_row, csv.reader(text.splitlines()))  # cells as they were before neutralising
         header = next(table, [])
         kind = header[0] if header[:2] in (["path", "sha256"], ["id", "sha256"]) else None
         if kind is None:
