@@ -9,6 +9,12 @@ class FramesError(Exception):
     """A problem with the user's input, labels or model; the message says what to do."""
 
 
+def install_extra(extra: str) -> str:
+    """How to install an optional extra, from PyPI or from a source checkout (where frames[...] names
+    no package): pip install 'frames[html]' (from a checkout: pip install '.[html]')."""
+    return f"pip install 'frames[{extra}]' (from a checkout: pip install '.[{extra}]')"
+
+
 class ArticleError(FramesError):
     """An article file that cannot be read as text or holds no sentences."""
 

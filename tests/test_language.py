@@ -69,13 +69,13 @@ def test_any_text_gets_a_known_code_and_a_share(text):
     assert 0.0 <= language.share <= 1.0
 
 
-def test_classify_checks_only_when_asked():
+def test_classify_checks_by_default_as_the_commands_do():
     model = load_model()
-    checked = model.classify(SAMPLES["ru"], check_language=True)
+    checked = model.classify(SAMPLES["ru"])
     assert not checked.scored and checked.language.code == "ru" and "Russian (ru)" in checked.unscored
     assert all(f.score is None and f.present is None and f.share is None and f.n_over is None for f in checked.frames)
     assert all(f.reason.startswith("not scored: ") and f.evidence == () for f in checked.frames)
-    scored = model.classify(SAMPLES["ru"])
+    scored = model.classify(SAMPLES["ru"], check_language=False)
     assert scored.scored and scored.language.code == "ru" and all(0 <= f.score <= 1 for f in scored.frames)
     assert [s.text for s in checked.sentences] == [s.text for s in scored.sentences]
 
@@ -158,3 +158,63 @@ def test_resume_refuses_a_csv_from_before_the_language_columns(two_languages, tm
     result = runner.invoke(app, ["batch", str(two_languages), "--out", str(out), "--resume"])
     assert result.exit_code == 1
     assert "written by an older frames, without the language and scored columns; write to a new --out" in result.stderr
+
+
+# --- one rule on every command -------------------------------------------------------------------
+
+RUSSIAN = ("not scored: the text is in Russian (ru), and the model was trained on English (en); "
+           "--any-language scores it anyway")
+
+
+@pytest.fixture
+def russian(tmp_path):
+    path = tmp_path / "ru.txt"
+    path.write_text(SAMPLES["ru"], encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("command", [
+    ["classify", "{ru}"],
+    ["classify", "{ru}", "--json"],
+    ["report", "{ru}", "-o", "{tmp}/ru.html"],
+    ["report", "{ru}", "-o", "-"],
+    ["explain", "{ru}", "--sentence", "1"],
+    ["explain", "{ru}", "--sentence", "1", "--json"],
+])
+def test_every_command_warns_the_same_about_another_language(russian, tmp_path, command):
+    result = runner.invoke(app, [a.format(ru=russian, tmp=tmp_path) for a in command])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [f"warning: {russian}: {RUSSIAN}"]
+
+
+@pytest.mark.parametrize("command", ["classify", "batch", "report", "explain"])
+def test_every_scoring_command_has_the_same_opt_out(command):
+    assert "--any-language" in runner.invoke(app, [command, "--help"]).stdout
+
+
+def test_report_page_of_another_language_says_not_scored(russian, tmp_path):
+    page = tmp_path / "ru.html"
+    assert runner.invoke(app, ["report", str(russian), "-o", str(page)]).exit_code == 0
+    html = page.read_text("utf-8")
+    assert "not scored (Russian)" in html and "the model was trained on English" in html
+    assert 'class="h f' not in html and 'id="explanations"' not in html  # nothing highlighted, nothing explained
+    anyway = runner.invoke(app, ["report", str(russian), "-o", str(page), "--force", "--any-language"])
+    assert anyway.exit_code == 0 and "scored anyway, though the text is in Russian" in anyway.stderr
+    assert "not scored" not in page.read_text("utf-8") and 'id="explanations"' in page.read_text("utf-8")
+
+
+def test_report_index_says_not_scored_and_lists_it_last(two_languages, tmp_path):
+    out = tmp_path / "reports"
+    result = runner.invoke(app, ["report", str(two_languages), "-o", str(out), "--sort-by", "foreign_interference"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [f"warning: {two_languages / 'ru.txt'}: {RUSSIAN}"]
+    index = (out / "index.html").read_text("utf-8")
+    assert "not scored (Russian)" in index and index.index('href="en.html"') < index.index('href="ru.html"')
+    assert "not scored (Russian)" in (out / "ru.html").read_text("utf-8")
+
+
+def test_explain_json_of_another_language_has_no_made_up_parts(russian):
+    out = json.loads(runner.invoke(app, ["explain", str(russian), "--sentence", "0", "--json"]).stdout)
+    assert (out["scored"], out["frames"], out["language"]["code"]) == (False, None, "ru")
+    anyway = runner.invoke(app, ["explain", str(russian), "--sentence", "0", "--json", "--any-language"])
+    assert json.loads(anyway.stdout)["scored"] is True and "scored anyway" in anyway.stderr

@@ -18,7 +18,7 @@ MODEL = load_model()
 @given(st.text())
 def test_any_unicode_text_scores_in_unit_interval(text):
     try:
-        result = MODEL.classify(text)
+        result = MODEL.classify(text, check_language=False)  # scores any script: the property is about scores
     except ArticleError as error:
         assert "no sentences" in str(error)
         return

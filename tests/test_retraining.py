@@ -180,7 +180,7 @@ def test_models_lists_every_model(tiny_labels, tmp_path):
     result = run("models", tmp_path / "models")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["name", "trained", "sentences", "data", "macro-F1", "frames"]
+    assert lines[0].split() == ["name", "trained", "sentences", "data", "OOF", "macro-F1", "held-out", "macro-F1", "frames"]
     assert [line.split()[0] for line in lines[1:]] == ["first", "second"]
     assert all(" 25 " in line and "meddling, trade" in line for line in lines[1:])
 

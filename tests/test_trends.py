@@ -380,7 +380,8 @@ def test_without_matplotlib_one_line_says_how_to_install_it(results, tmp_path, m
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now raises ImportError
     result = run(results, "--png", tmp_path / "t.png")
     assert result.exit_code == 1
-    assert result.stderr.strip().splitlines()[-1] == "error: plots need matplotlib: pip install 'frames[plots]'"
+    assert result.stderr.strip().splitlines()[-1] == ("error: plots need matplotlib: pip install 'frames[plots]' "
+                                                      "(from a checkout: pip install '.[plots]')")
     assert not (tmp_path / "t.png").exists()
 
 

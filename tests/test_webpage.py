@@ -82,7 +82,8 @@ def test_without_the_extra_the_error_says_how_to_install_it(monkeypatch, tmp_pat
     result = runner.invoke(app, ["classify", str(path)])
     assert result.exit_code == 1
     assert result.stderr == (f"error: {path}: is a web page (HTML); extracting its article text needs the html "
-                             f"extra: pip install 'frames[html]' (or save the article as plain text)\n")
+                             f"extra: pip install 'frames[html]' (from a checkout: pip install '.[html]'), "
+                             f"or save the article as plain text\n")
 
 
 def test_classify_never_imports_the_extractor_for_plain_text(article):

@@ -25,7 +25,8 @@ from typing import Callable, Iterator, TextIO
 
 from frames.batch.worker import _MODELS, Outcome, Skipped, keep_freed_memory, score_chunk
 from frames.text.corpus import is_corpus
-from frames.errors import FramesError
+from frames.errors import ArticleError, FramesError, install_extra
+from frames.files.spreadsheet import neutralise_row, restore_row
 from frames.files.atomic import close_synced, sync_folder, write_atomic
 from frames.model.scoring import ModelIdentity, load_model
 from frames.files.outputs import check_target, check_writable, describe
@@ -127,14 +128,17 @@ class BatchSummary:
 
 
 def output_format(out: Path | None, given: str | None) -> str:
-    """--format if given, else from --out's extension (.csv or .jsonl), else JSONL."""
+    """--format if given, else from --out's extension (.csv or .jsonl), else JSONL; a .json --out is refused."""
+    if out is not None and out.suffix.lower() == ".json":
+        raise FramesError(f"{out}: batch writes JSON Lines (one object a line, appended as it goes), which JSON "
+                          f"readers refuse in a .json file; name it {out.with_suffix('.jsonl').name}")
     if given:
         if given not in FORMATS:
             raise FramesError(f"unknown format {given!r}; use csv or jsonl")
         return given
     if out is not None and out.suffix.lower() == ".csv":
         return "csv"
-    if out is None or out.suffix.lower() in {".jsonl", ".ndjson", ".json"}:
+    if out is None or out.suffix.lower() in {".jsonl", ".ndjson"}:
         return "jsonl"
     raise FramesError(f"{out}: cannot tell the format from the extension; name it .csv or .jsonl or give --format")
 
@@ -254,7 +258,7 @@ class RowWriter:
 
     def _write_line(self, fields: list[str]) -> None:
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerow(fields)
+        csv.writer(buffer, lineterminator="\n").writerow(neutralise_row(fields))  # no cell runs as a formula
         self.stream.write(buffer.getvalue())
         self.stream.flush()
 
@@ -327,9 +331,9 @@ def read_done(out: Path, fmt: str, frame_ids: tuple[str, ...], model: ModelIdent
     lines = data.decode("utf-8").splitlines()
     done: dict[str, str] = {}
     if fmt == "csv":
-        header = next(csv.reader([lines[0]])) if lines else []
+        header = restore_row(next(csv.reader([lines[0]]))) if lines else []
         if len(lines) > 1 and header[:5] == csv_header((), key)[:5]:
-            fields = next(csv.reader([lines[1]]), [])
+            fields = restore_row(next(csv.reader([lines[1]]), []))
             _same_model(out, 2, *(fields[3:5] if len(fields) >= 5 else (None, None)), model)
         if lines and header == csv_header(frame_ids, key, meta)[:-2]:  # before rows named their language
             raise FramesError(f"{out}: written by an older frames, without the language and scored columns; "
@@ -338,7 +342,7 @@ def read_done(out: Path, fmt: str, frame_ids: tuple[str, ...], model: ModelIdent
             raise FramesError(f"{out}: its columns are not this run's (the model's frames, a path or id column, and "
                               f"--meta {','.join(meta) or '(none)'}); write to a new --out")
         for number, line in enumerate(lines[1:], 2):
-            fields = next(csv.reader([line]), [])
+            fields = restore_row(next(csv.reader([line]), []))
             if len(fields) < 5:
                 raise FramesError(f"{out}:{number}: not a row this command wrote; write to a new --out")
             _same_model(out, number, fields[3], fields[4], model)
@@ -405,7 +409,7 @@ def _outcomes(options: BatchOptions, task: Callable[..., list[Outcome]], chunks:
         try:
             from dask.distributed import Client
         except ImportError:
-            raise FramesError("--backend dask needs the extra: pip install 'frames[dask]'") from None
+            raise FramesError(f"--backend dask needs the extra: {install_extra('dask')}") from None
         # Creating the client registers it, and joblib's dask backend sends tasks to it.
         with Client(options.scheduler) if options.scheduler else Client(processes=True):
             with parallel_config(backend="dask"):
@@ -536,6 +540,9 @@ def run_batch(options: BatchOptions, stream: TextIO | None = None,
         for stream in (target, sidecar):
             if stream:
                 close_synced(stream)
+        if errors is not None and not skipped:
+            errors.unlink(missing_ok=True)  # nothing skipped: no empty errors file left behind
+            errors = None
         if out is not None:
             sync_folder(out.parent)  # the new output and sidecar names survive a crash too
     replaced = compact(out, options.format, key, corpus.order if corpus else None) if appending else 0

@@ -72,6 +72,22 @@ def _options(version: bool = typer.Option(False, "--version", callback=_print_ve
     """Options of `frames` itself, before the command."""
 
 MODEL_OPTION = typer.Option(None, "--model", "-m", help="Model folder (default: $FRAMES_MODEL, else the shipped model).")
+ANY_LANGUAGE = "--any-language"  # the one opt-out of the language check, named the same on every command
+
+
+def any_language_option(what: str = "the article") -> typer.Option:
+    """--any-language, as every command that scores text spells it."""
+    return typer.Option(False, ANY_LANGUAGE, help=f"Score {what} even if not in the model's language (default: "
+                        "such text is reported as not scored, never given made-up scores).")
+
+
+def warn_language(name: str, unscored: str | None, anyway: str | None = None) -> None:
+    """The one warning every command prints for text not in the model's language: ``unscored`` is why it
+    was not scored; ``anyway`` why it should not have been, when --any-language scored it."""
+    if unscored:
+        typer.echo(f"warning: {name}: not scored: {unscored}; {ANY_LANGUAGE} scores it anyway", err=True)
+    elif anyway:
+        typer.echo(f"warning: {name}: scored anyway, though {anyway}", err=True)
 
 
 INTERRUPTED = 130  # the exit status of a run stopped by Ctrl-C
@@ -105,12 +121,16 @@ def user_errors(command: Callable) -> Callable:
 
 
 def print_scores(scores: dict, title: str, unit: str = "sentences") -> None:
+    """An Evaluation.to_dict() as a table; a figure that is not defined (no support, nothing predicted) is a dash."""
+    from frames.training.evaluation import figure
+
     rows = scores["frames"]
     width = max(len("frame"), *(len(fid) for fid in rows))
     typer.echo(f"{title} ({scores['n']} {unit})")
     typer.echo(f"{'frame':<{width}}  precision  recall     f1  support")
     for fid, s in rows.items():
-        typer.echo(f"{fid:<{width}}  {s['precision']:9.3f}  {s['recall']:6.3f}  {s['f1']:5.3f}  {s['support']:7d}")
+        typer.echo(f"{fid:<{width}}  {figure(s['precision'], 9)}  {figure(s['recall'], 6)}  {figure(s['f1'], 5)}  "
+                   f"{s['support']:7d}")
     typer.echo(f"{'macro-F1':<{width}}  {'':9}  {'':6}  {scores['macro_f1']:5.3f}"
                + (f"  (frames without support left out: {', '.join(scores['without_support'])})"
                   if scores.get("without_support") else ""))

@@ -12,7 +12,7 @@ import typer
 
 from frames.errors import FramesError
 
-from .app import MODEL_OPTION, print_scores, app, user_errors
+from .app import MODEL_OPTION, any_language_option, print_scores, app, user_errors, warn_language
 
 
 @app.command()
@@ -22,8 +22,7 @@ def classify(
     top: int = typer.Option(3, "--top", "-n", min=0, help="Evidence sentences to show per frame."),
     as_json: bool = typer.Option(False, "--json", help="Print the full profile and every sentence's scores as JSON "
                                  "(with several articles: one JSON object a line)."),
-    any_language: bool = typer.Option(False, "--any-language", help="Score the article even if it is not in the "
-                                      "model's language (default: such an article is reported, not scored)."),
+    any_language: bool = any_language_option(),
     model: Optional[Path] = MODEL_OPTION,
 ) -> None:
     """Score articles: each frame's article score, presence, share of sentences, and evidence.
@@ -36,13 +35,20 @@ def classify(
     and in --json "scored": false with null scores. A web page is scored on its extracted article
     text. With several articles, --json prints one JSON object a line (JSONL), in the order given;
     an article that cannot be read is reported and the others are still scored (exit status 1).
+    A corpus file (.jsonl, .csv, .jsonl.gz: one article a row) is refused: `frames batch` or
+    `frames report` score its articles one by one.
 
     Example: frames classify article.txt --top 5
     """
     from frames.text.articles import read_article
+    from frames.text.corpus import is_corpus
     from frames.text.language import unscored_reason
     from frames.model.scoring import load_model
 
+    corpus = next((path for path in paths if path != "-" and is_corpus(path)), None)
+    if corpus is not None:
+        raise FramesError(f"{corpus}: a corpus file (one article a row), which classify would read as one article; "
+                          f"score its articles with `frames batch {corpus}` or `frames report {corpus} -o reports/`")
     loaded = load_model(model)
     failed = 0
     for number, path in enumerate(paths):
@@ -55,12 +61,8 @@ def classify(
             continue
         for note in article.notes():
             typer.echo(f"note: {note}", err=True)
-        if not result.scored:
-            typer.echo(f"warning: {article.name}: not scored: {result.unscored}; --any-language scores it anyway",
-                       err=True)
-        elif result.language is not None and unscored_reason(result.language, loaded.language):
-            typer.echo(f"warning: {article.name}: scored anyway, though "
-                       f"{unscored_reason(result.language, loaded.language)}", err=True)
+        warn_language(article.name, result.unscored,
+                      unscored_reason(result.language, loaded.language) if result.language else None)
         if as_json:
             out = {"article": article.name, "encoding": article.encoding, "bad_bytes": article.bad_bytes,
                    "format": article.format, "model": loaded.describe(), **result.to_dict()}
@@ -162,10 +164,13 @@ def _print_change(scores: dict, previous) -> None:
     width = max(len("macro-F1"), *(len(fid) for fid in rows))
     typer.echo(f"\ncompared with {previous.path} (out-of-fold F1, real rows when the labels have them)")
     typer.echo(f"{'frame':<{width}}    new  previous  change")
+    from frames.training.evaluation import figure
+
     for fid, s in [*rows.items(), ("macro-F1", {"f1": scores["macro_f1"]})]:
         before = previous.oof_macro_f1 if fid == "macro-F1" else previous.oof_f1.get(fid)
-        if before is None:
-            typer.echo(f"{fid:<{width}}  {s['f1']:5.3f}       n/a     new")
+        if before is None or s["f1"] is None:
+            typer.echo(f"{fid:<{width}}  {figure(s['f1'], 5)}     {figure(before, 5)}  "
+                       f"{'new' if before is None else '':>6}")
         else:
             typer.echo(f"{fid:<{width}}  {s['f1']:5.3f}     {before:5.3f}  {s['f1'] - before:+6.3f}")
 
@@ -176,29 +181,41 @@ def models_command(
     folder: Optional[Path] = typer.Argument(None, help="Folder holding model folders (default: the folder of the "
                                             "default model, so the shipped model is listed from anywhere)."),
 ) -> None:
-    """List the models in a folder: name, date, frames, labelled sentences, data hash, out-of-fold macro-F1.
+    """List the models in a folder: name, date, frames, labelled sentences, data hash, and two macro-F1
+    figures: out-of-fold (cross-validated on the training rows, real rows when there are any) and on
+    the frozen held-out split (rows never trained on; blank when the model has none). A model folder
+    that cannot be read is listed as broken, with why; the others are listed all the same.
 
     Example: frames models models
     """
-    from frames.model.versions import list_models, models_folder
+    from frames.model.versions import models_folder, scan_models
+    from frames.training.evaluation import figure
 
-    infos = list_models(folder)
-    if not infos:
+    listing = scan_models(folder)
+    if not listing.models and not listing.broken:
         typer.echo(f"no models in {folder or models_folder()}")
         return
-    typer.echo(f"{'name':<16} {'trained':<20} {'sentences':>9}  {'data':<12} {'macro-F1':>8}  frames")
-    for m in infos:
-        f1 = f"{m.oof_macro_f1:.3f}" if m.oof_macro_f1 is not None else "n/a"
-        typer.echo(f"{m.name:<16} {m.trained_at:<20} {m.n_sentences:>9}  {m.data_sha256[:12]:<12} {f1:>8}  "
-                   f"{', '.join(m.frames)}")
+    typer.echo(f"{'name':<16} {'trained':<20} {'sentences':>9}  {'data':<12} {'OOF macro-F1':>12}  "
+               f"{'held-out macro-F1':>17}  frames")
+    for m in listing.models:
+        typer.echo(f"{m.name:<16} {m.trained_at:<20} {m.n_sentences:>9}  {m.data_sha256[:12]:<12} "
+                   f"{figure(m.oof_macro_f1, 12)}  {figure(m.heldout_macro_f1, 17)}  {', '.join(m.frames)}")
+    for path, reason in listing.broken:
+        typer.echo(f"{path.name:<16} BROKEN: {reason}")
+    if listing.broken:
+        typer.echo(f"{len(listing.broken)} model folder(s) cannot be read; retrain them or remove them", err=True)
+        raise typer.Exit(1)
 
 
 @app.command()
 @user_errors
 def evaluate(
-    labels: Optional[Path] = typer.Option(None, "--labels", "-l", help="A labelled JSONL file of sentences to score."),
+    labels: Optional[Path] = typer.Option(None, "--labels", "-l", help="A labelled JSONL file of sentences to score; "
+                                          "with --heldout, the labels folder (default: labels)."),
     articles: Optional[Path] = typer.Option(None, "--articles", "-a", help="A JSONL file of whole articles labelled "
                                             "with the frames they push (see labels/articles/), scored at article level."),
+    heldout: bool = typer.Option(False, "--heldout", help="Score the labels folder's frozen held-out split "
+                                 "(test-split.json): the sentence and article rows of its documents, never trained on."),
     as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
     skip_bad: bool = typer.Option(False, "--skip-bad", help="Score the good rows even if some are malformed "
                                   "(default: exit 1 on the first malformed row)."),
@@ -211,34 +228,77 @@ def evaluate(
     """Score labelled sentences (--labels), whole articles (--articles) or the behavioural tests
     (--behaviour) with a model. Sentences and articles: per-frame
     precision, recall, F1, support, macro-F1 over the frames with support, and the false-alarm rate
-    (the share of items with no frame that get one).
+    (the share of items with no frame that get one). A figure with nothing to measure (a frame
+    without support, or precision when nothing was predicted) is shown as a dash (null in JSON).
 
-    Frames the model does not know, and rows pointing into a corpus that is not there, are
-    reported and left out. Use text the model was not trained
-    on, or the figures flatter it. With two or more --model, each is scored on the same file and
-    the F1 scores are shown side by side; --json then prints {"models": [{"model": DIR, ...}]}.
+    --heldout scores the frozen held-out split of the labels folder instead: the documents of its
+    test-split.json, which `frames train` never trains on. A file inside a labels folder whose rows
+    lie outside its held-out split gets a warning: a model trained on that folder has seen them,
+    so the figures flatter it. Frames the model does not know, and rows pointing into a corpus that
+    is not there, are reported and left out. With two or more --model, each is scored on the same
+    rows and the F1 scores are shown side by side; --json then prints {"models": [{"model": DIR, ...}]}.
 
-    The behavioural tests are minimal pairs grouped by capability (a neutral mention of NATO,
-    sanctions that hurt against sanctions that failed, a debunked claim...): a sentence passes when
-    the model's verdict on the pair's frame is the labelled one; the table shows, per capability,
-    sentences and pairs passed, CheckList style.
+    The behavioural tests (--behaviour) are minimal pairs grouped by capability (a neutral mention
+    of NATO, sanctions that hurt against sanctions that failed, a debunked claim...): a sentence
+    passes when the model's verdict on the pair's frame is the labelled one; the table shows, per
+    capability, sentences and pairs passed, CheckList style.
 
-    Example: frames evaluate --articles labels/articles/real.jsonl --model models/default
+    Example: frames evaluate --heldout --labels labels --model models/default
     Example: frames evaluate --behaviour labels
     """
     from frames.labels.references import MissingCorpus
-    from frames.training.evaluation import compare_table, evaluate_article_file, evaluate_file
+    from frames.training.evaluation import (compare_table, evaluate_article_file, evaluate_file, evaluate_heldout,
+                                            seen_in_training)
     from frames.model.scoring import load_model
 
-    if sum(x is not None for x in (labels, articles, behaviour)) != 1:
-        raise FramesError("give one of --labels FILE (sentences), --articles FILE (whole articles) or "
-                          "--behaviour LABELS (the behavioural tests of a labels folder)")
     if behaviour is not None:
+        if heldout or labels is not None or articles is not None:
+            raise typer.BadParameter("runs the behavioural tests alone: drop --labels, --articles and --heldout",
+                                     param_hint="--behaviour")
         if models and len(models) > 1:
             raise FramesError("--behaviour scores one model at a time; give one --model")
         _behaviour(behaviour, load_model(models[0] if models else None), as_json)
         return
+    if heldout and articles is not None:
+        raise typer.BadParameter("scores the held-out sentences and articles of a labels folder: drop --articles, "
+                                 "or drop --heldout", param_hint="--heldout")
+    if not heldout and (labels is None) == (articles is None):
+        raise FramesError("give --labels FILE (sentences), --articles FILE (whole articles), --heldout, or "
+                          "--behaviour LABELS (the behavioural tests of a labels folder)")
+    if heldout:
+        folder = labels or Path("labels")
+        results = []
+        for model in map(load_model, models or [None]):
+            held = evaluate_heldout(model, folder)
+            trained_with = model.data.training.get("heldout_documents")
+            if isinstance(trained_with, int) and trained_with < held.n_documents:
+                typer.echo(f"warning: {model.path} was trained with {trained_with} documents held out; the split "
+                           f"has {held.n_documents} now, and the model may have been trained on the "
+                           f"{held.n_documents - trained_with} added since: retrain it for clean figures", err=True)
+            results.append((str(model.path), held.to_dict()))
+        if as_json:
+            typer.echo(json.dumps(results[0][1] if len(results) == 1 else
+                                  {"models": [{"model": name, **held} for name, held in results]}, indent=1))
+            return
+        for level, unit in (("sentences", "sentences"), ("articles", "articles")):
+            if results[0][1][level] is None:
+                continue
+            title = f"{folder}: HELD-OUT split ({results[0][1]['documents']} documents), {level}"
+            if len(results) == 1:
+                print_scores(results[0][1][level], title, unit)
+            else:
+                typer.echo(f"{title}: F1 by model")
+                for line in compare_table([(name, held[level]) for name, held in results]):
+                    typer.echo(line)
+        return
     target = labels or articles
+    unit = "sentences" if labels else "articles"
+    seen = seen_in_training(target, articles=labels is None)
+    if seen is not None:
+        typer.echo(f"warning: {seen.seen} of {seen.total} {unit} in {target} are outside the held-out split of "
+                   f"{seen.labels_dir} (test-split.json), so a model trained there was trained on them and these "
+                   f"figures flatter it; `frames evaluate --heldout --labels {seen.labels_dir}` scores only rows "
+                   "it never saw", err=True)
     results = []
     warned: set[str] = set()
     for path in models or [None]:
@@ -249,14 +309,11 @@ def evaluate(
         malformed = [p for p in problems if not p.message.startswith("unknown frame")]
         if malformed and not skip_bad:
             raise FramesError(f"{malformed[0]}; fix the row, or add --skip-bad to score the good rows only")
-        for problem in missing:  # the same for every model: said once
+        for problem in missing + problems:  # about the rows, not the model: each said once
             if str(problem) not in warned:
                 warned.add(str(problem))
                 typer.echo(f"warning: {problem}", err=True)
-        for problem in problems:
-            typer.echo(f"warning: {model.path}: {problem}", err=True)
         results.append((str(model.path), evaluation.to_dict()))
-    unit = "sentences" if labels else "articles"
     if len(results) == 1:
         scores = results[0][1]
         if as_json:
@@ -316,8 +373,7 @@ def batch(
     backend: Optional[str] = typer.Option(None, "--backend", help="joblib backend for the workers, e.g. loky or dask."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, with --backend dask."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary."),
-    any_language: bool = typer.Option(False, "--any-language", help="Score articles in other languages than the "
-                                      "model's too (default: their rows say \"scored\": false, with no scores)."),
+    any_language: bool = any_language_option("every article"),
     text_field: str = typer.Option("text", "--text-field", help="A corpus's field holding the article text."),
     id_field: str = typer.Option("id", "--id-field", help="A corpus's field holding the article id, which rows keep."),
     meta: Optional[str] = typer.Option(None, "--meta", help="Fields each row keeps, comma-separated, e.g. date,outlet: "

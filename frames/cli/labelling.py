@@ -104,6 +104,10 @@ def _show(session, loaded, column: dict, articles: bool) -> None:
     if articles:
         result = loaded.classify(current.text, top=0)
         typer.echo("\n".join("    " + line for line in current.text.splitlines() if line.strip()))
+        if not result.scored:  # no model scores to show beside the keys: the model does not read it
+            typer.echo(f"  (no scores: {result.unscored})")
+            typer.echo("  " + " | ".join(f"{key} {fid}" for key, fid in session.keys.items()))
+            return
         probabilities = [f.score for f in result.frames]
         over = [f.present for f in result.frames]
     else:
@@ -243,6 +247,10 @@ def labels_import(
                f"(left as they were)")
     for name, count in sorted(report.unmapped.items()):
         typer.echo(f"  not mapped: {name!r} ({count} rows left out); add --map {name}=FRAME_ID", err=True)
+    if report.as_text:
+        typer.echo(f"warning: {report.as_text} rows pointed into a corpus and were written with their text "
+                   f"({report.as_text_reason}); register the corpus in {labels}/corpora.json and import again "
+                   "to keep them as references", err=True)
 
 
 @labels_app.command("export")
@@ -258,7 +266,9 @@ def labels_export(
     For Label Studio it also writes the matching labelling config (<View> XML) beside --out, as
     OUT with the extension .config.xml. Label Studio and doccano have no way to say a frame is
     unknown, so partial rows are left out of their exports (and counted); Prodigy gets them as
-    binary answers.
+    binary answers. The annotator, "settled", "note", "sample" and a reference row's corpus, doc,
+    start, end and sha travel in the tool's metadata (doccano: extra keys on the example; Label
+    Studio and Prodigy: the task's meta), so `frames labels import` gives the same rows back.
 
     Example: frames labels export --to doccano --out for-doccano.jsonl
     """
@@ -277,6 +287,8 @@ def labels_export(
     if config is not None and exported.config is not None:
         write_atomic(config, exported.config.encode("utf-8"))
         typer.echo(f"wrote the labelling config to {config}: paste it in Settings > Labeling Interface > Code")
+    for caveat in exported.caveats:
+        typer.echo(f"note: {caveat}", err=True)
     if exported.left_out:
         typer.echo(f"left out {exported.left_out} partial rows: {tool} cannot say a frame is unknown, "
                    "and would read them as complete", err=True)

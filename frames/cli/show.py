@@ -10,7 +10,7 @@ import typer
 
 from frames.errors import FramesError
 
-from .app import MODEL_OPTION, app, user_errors
+from .app import ANY_LANGUAGE, MODEL_OPTION, any_language_option, app, user_errors, warn_language
 
 if TYPE_CHECKING:  # explain and report code is imported only when those commands run
     from frames.model.explain import FrameWeights, SentenceExplanation
@@ -26,6 +26,7 @@ def explain(
     top: int = typer.Option(10, "--top", "-n", min=1, help="N-grams to list each way per frame."),
     model_wide: bool = typer.Option(False, "--global", help="List the frame's largest positive and negative coefficients, model-wide (needs --frame)."),
     as_json: bool = typer.Option(False, "--json", help="Print the explanation as JSON."),
+    any_language: bool = any_language_option("the sentence"),
     model: Optional[Path] = MODEL_OPTION,
 ) -> None:
     """Why a sentence scored as it did: each frame's logit split exactly into intercept + one part per n-gram.
@@ -34,6 +35,8 @@ def explain(
     frame's coefficient. Listed: the n-grams pushing towards each frame and those pushing away, the
     sum of the rest, the probability and the threshold. Character n-grams show word edges as ␣.
     With --global, the n-grams the frame weighs most, for checking the model against the codebook.
+    A sentence (or, with --sentence, an article) in another language than the model's is not
+    explained, as `frames classify` does not score it: one warning line; --any-language explains it.
 
     Example: frames explain "Western sanctions failed to stop trade." --frame sanctions_resilience
     """
@@ -45,6 +48,9 @@ def explain(
     if not model_wide and text is None:
         raise typer.BadParameter("give a sentence, an article with --sentence N, or --frame ID --global",
                                  param_hint="TEXT")
+    if model_wide and any_language:
+        raise typer.BadParameter("describes the model, not a text: drop --any-language, or drop --global",
+                                 param_hint=ANY_LANGUAGE)
     if text == "-" and sentence is None:
         raise typer.BadParameter("- reads an article from standard input: add --sentence N to pick its sentence",
                                  param_hint="TEXT")
@@ -59,17 +65,31 @@ def explain(
         else:
             _print_weights(weights)
         return
+    from frames.text.language import detect_language, unscored_reason
+
+    name, whole = "<sentence>", text
     if sentence is not None:
         from frames.text.articles import read_article
 
         article = read_article(text)
+        name, whole = article.name, article.text
         text = article_sentence(article.text, sentence, article.name).text
     elif Path(text).is_file():
         raise FramesError(f"{text} is a file: add --sentence N to explain one of its sentences, or give the sentence itself")
+    language = detect_language(whole)  # an article's language, not one short sentence's
+    why = unscored_reason(language, loaded.language)
+    warn_language(name, None if any_language else why, why if any_language else None)
+    if why and not any_language:
+        if as_json:
+            typer.echo(json.dumps({"model": str(loaded.path), "sentence": sentence, "text": text, "scored": False,
+                                   "language": language.to_dict(), "frames": None}, ensure_ascii=False, indent=1))
+        else:
+            typer.echo("not explained (see the warning)")
+        return
     (explained,) = explain_sentences(loaded, [text], frame, top)
     if as_json:
-        typer.echo(json.dumps({"model": str(loaded.path), "sentence": sentence, **explained.to_dict()},
-                              ensure_ascii=False, indent=1))
+        typer.echo(json.dumps({"model": str(loaded.path), "sentence": sentence, "scored": True,
+                               "language": language.to_dict(), **explained.to_dict()}, ensure_ascii=False, indent=1))
     else:
         _print_explanation(explained)
 
@@ -140,6 +160,7 @@ def report(
                                         "highest batch score for --sort-by's frame."),
     text_field: str = typer.Option("text", "--text-field", help="A corpus's field holding the article text."),
     id_field: str = typer.Option("id", "--id-field", help="A corpus's field holding the article id."),
+    any_language: bool = any_language_option("every article"),
     model: Optional[Path] = MODEL_OPTION,
 ) -> None:
     """Write a self-contained HTML report: the frame profile, the text with frames highlighted, and why.
@@ -151,6 +172,9 @@ def report(
     So does a corpus file (one page per document), or a batch result with --articles: `frames
     report articles/ --articles scores.jsonl -o reports/ --sort-by FRAME --limit 20` reports the 20
     articles batch scored highest for FRAME.
+
+    An article in another language than the model's is not scored, as in `frames classify`: one
+    warning line, and its page and index row say "not scored (Russian)"; --any-language scores it.
 
     Example: frames report article.txt -o article.html
     """
@@ -182,25 +206,33 @@ def report(
         check_folder_target(out, force)
         if articles is not None:
             result = write_batch_report(load_model(model), articles, paths[0], out, sort_by, limit, force, top,
-                                        text_field, id_field)
+                                        text_field, id_field, any_language=any_language)
         elif is_corpus(paths[0]):
-            result = write_corpus_file_report(load_model(model), paths[0], out, sort_by, force, top, text_field, id_field)
+            result = write_corpus_file_report(load_model(model), paths[0], out, sort_by, force, top, text_field,
+                                              id_field, any_language=any_language)
         else:
-            result = write_corpus_report(load_model(model), paths, out, sort_by, force, top)
+            result = write_corpus_report(load_model(model), paths, out, sort_by, force, top, any_language=any_language)
+        for path, why in result.unscored:
+            warn_language(path, why)
+        for path, why in result.anyway:
+            warn_language(path, None, why)
         typer.echo(f"wrote {len(result.pages)} page{'' if len(result.pages) == 1 else 's'} and {result.index}")
         for path, reason in result.skipped:
             typer.echo(f"  skipped {path}: {reason}", err=True)
         return
     from frames.text.articles import read_article
+    from frames.text.language import detect_language, unscored_reason
 
     if str(out) != "-":
         check_page_target(out, force)
     loaded = load_model(model)
     article = read_article(paths[0])
+    why = unscored_reason(detect_language(article.text), loaded.language)
+    warn_language(article.name, None if any_language else why, why if any_language else None)
     if str(out) == "-":
-        typer.echo(article_page(loaded, article, top), nl=False)
+        typer.echo(article_page(loaded, article, top, any_language=any_language), nl=False)
         return
-    typer.echo(f"wrote {write_article_report(loaded, article, out, force, top)}")
+    typer.echo(f"wrote {write_article_report(loaded, article, out, force, top, any_language=any_language)}")
 
 
 @app.command()
@@ -232,7 +264,8 @@ def trends(
     articles), with an interval that counts that uncertainty too: quote the corrected share. Rows without a date, with a date that cannot be read, outside
     --since/--until or not scored are counted and reported, never dropped silently.
 
-    -o, --png and --svg draw the figure with matplotlib: pip install 'frames[plots]'.
+    -o, --png and --svg draw the figure with matplotlib: pip install 'frames[plots]' (from a checkout:
+    pip install '.[plots]').
 
     Example: frames trends scores.jsonl --by month --by outlet --since 2021-10 --until 2022-06 -o trends.html
     """

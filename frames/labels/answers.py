@@ -15,7 +15,8 @@ class Imported:
 
     ``absent`` is None for a complete answer (every label not given is absent); a partial answer
     (a Prodigy binary or rejected choice) lists the label names judged absent and says nothing of
-    the others.
+    the others. ``carried`` holds the frames row fields the tool kept in its metadata (settled,
+    note, sample, a reference: see frames.labels.interchange.carried), as (name, value) pairs.
     """
 
     text: str
@@ -23,6 +24,7 @@ class Imported:
     source: str | None = None
     annotator: str | None = None
     absent: tuple[str, ...] | None = None
+    carried: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,8 @@ class LabelledSentence:
     corpus: str | None = None  # for a reference row: the registered corpus and document it points into
     doc: str | None = None
     known: tuple[str, ...] | None = None  # the frames judged (present or absent); None: every frame
+    note: str | None = None  # the row's "note", kept so that exports carry it
+    span: tuple[int, int, str] | None = None  # a reference row's start, end and sha
 
     @property
     def real(self) -> bool:
@@ -143,7 +145,8 @@ def read_label_file(path: str | Path, frames: tuple[str, ...] | None = None,
         known = None if absent is None else labels + absent
         sentences.append(LabelledSentence(row["text"], labels, row.get("source") or row.get("doc"), name, number,
                                           row.get("annotator"), row.get("settled") is True, row.get("sample"),
-                                          row.get("corpus"), row.get("doc"), known))
+                                          row.get("corpus"), row.get("doc"), known, row.get("note"),
+                                          (row["start"], row["end"], row["sha"]) if "corpus" in row else None))
     if skipped:
         problems.extend(texts.missing_problems(skipped))
     return sentences, problems

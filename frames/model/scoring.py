@@ -125,11 +125,12 @@ class Model:
         """The language the model was trained on (ISO 639-1); models that do not say are English."""
         return str(self.data.training.get("language") or MODEL_LANGUAGE)
 
-    def classify(self, text: str, top: int = 3, name: str = "<text>", check_language: bool = False) -> ArticleResult:
+    def classify(self, text: str, top: int = 3, name: str = "<text>", check_language: bool = True) -> ArticleResult:
         """Split an article into sentences, score them, and build its frame profile.
 
-        The result names the article's language. With ``check_language``, an article in another
-        language than the model's is not scored: ``result.scored`` is False and no score is made up.
+        The result names the article's language. An article in another language than the model's
+        is not scored: ``result.scored`` is False and no score is made up (``check_language=False``
+        scores it anyway, as the commands' --any-language does).
         """
         if isinstance(text, (bytes, bytearray)):
             raise TypeError("bytes given, str expected; decode first or use read_article")

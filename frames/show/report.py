@@ -47,21 +47,39 @@ class ArticleReport:
     trained_at: str
     created: str
 
+    @property
+    def not_scored(self) -> str | None:
+        """What the page says instead of scores, e.g. "not scored (Russian)"; None when it was scored."""
+        return not_scored_label(self.result)
+
 
 @dataclass(frozen=True)
 class IndexEntry:
-    """One article on the index page: its page, name, length and frame profile."""
+    """One article on the index page: its page, name, length and frame profile; ``not_scored`` says
+    why it has no scores, e.g. "not scored (Russian)" (None: it was scored)."""
 
     href: str
     name: str
     n_sentences: int
     frames: tuple[FrameProfile, ...]
+    not_scored: str | None = None
 
 
-def build_report(model: Model, article: Article, top: int = 5, created: str | None = None) -> ArticleReport:
-    """Score an article and explain every sentence (``top`` n-grams each way per frame) for its page."""
-    result = model.classify(article.text, name=article.name)
-    explanations = explain_sentences(model, [s.text for s in result.sentences], top=top)
+def not_scored_label(result: ArticleResult) -> str | None:
+    """What the page and the index say of an article left unscored: "not scored (LANGUAGE)"; else None."""
+    if result.scored:
+        return None
+    return f"not scored ({result.language.name})" if result.language is not None else "not scored"
+
+
+def build_report(model: Model, article: Article, top: int = 5, created: str | None = None,
+                 any_language: bool = False) -> ArticleReport:
+    """Score an article and explain every sentence (``top`` n-grams each way per frame) for its page.
+
+    An article in another language than the model's is not scored (nor explained) unless ``any_language``.
+    """
+    result = model.classify(article.text, name=article.name, check_language=not any_language)
+    explanations = explain_sentences(model, [s.text for s in result.sentences], top=top) if result.scored else ()
     return ArticleReport(article.name, article.text, result, explanations, model.identity,
                          str(model.data.training.get("trained_at", "")), created or now())
 
@@ -79,16 +97,17 @@ def render_page(report: ArticleReport, index_href: str | None = None) -> str:
     n = len(report.result.sentences)
     words = len(report.text.split())
     present = [f.name for f in frames if f.present]
+    pushes = report.not_scored or (", ".join(present) if present else "none")
     return "".join([
         _head(f"{title}: frames report", PAGE_KIND, len(frames)),
         '<a class="skip" href="#text">Skip to the article text</a>\n<header>\n', back,
         f"<h1>{escape(title)}</h1>\n",
         f'<p class="meta">{escape(report.name)} &middot; {n} sentence{"" if n == 1 else "s"}, {words} words &middot; '
         f'model <code>{escape(report.model.name)}</code> &middot; frames the article pushes: '
-        f'{escape(", ".join(present)) if present else "none"}</p>\n',
-        _profile(report), _filters(frames), "</header>\n",
+        f'{escape(pushes)}</p>\n',
+        _profile(report), _filters(frames) if report.result.scored else "", "</header>\n",
         '<main class="layout">\n<div>\n',
-        _article(report), _evidence(report), _explanations(report),
+        _article(report), *((_evidence(report), _explanations(report)) if report.result.scored else ()),
         "</div>\n", _panel(), "</main>\n",
         _footer(report.model, report.trained_at, frames, report.created),
         f"<script>{_asset('report.js')}</script>\n</body>\n</html>\n",
@@ -103,14 +122,16 @@ def render_index(entries: list[IndexEntry], sort_by: str | None, model: ModelIde
     caption = f"{len(rows)} article{'' if len(rows) == 1 else 's'}, in the order given"
     if sort_by is not None:
         j = [f.id for f in frames].index(sort_by)
-        rows.sort(key=lambda e: -e.frames[j].score)  # stable: equal scores keep the order given
-        caption = f"{len(rows)} article{'' if len(rows) == 1 else 's'}, highest {frames[j].name} score first"
+        # stable: equal scores keep the order given; articles not scored come last
+        rows.sort(key=lambda e: (e.not_scored is not None, -(e.frames[j].score or 0.0)))
+        caption = (f"{len(rows)} article{'' if len(rows) == 1 else 's'}, highest {frames[j].name} score first"
+                   + (", those not scored last" if any(e.not_scored for e in rows) else ""))
     head = "".join(f'<th scope="col" class="f{j}"><span class="sw"></span>{escape(f.name)}</th>'
                    for j, f in enumerate(frames))
     body = []
     mark = ' &#10003;<span class="printonly"> present</span>'
     for e in rows:
-        cells = "".join(f'<td class="n{" on" if f.present else ""} f{j}">{_bar(f)}{f.score:.2f}{mark if f.present else ""}</td>'
+        cells = f'<td class="rest" colspan="{len(frames)}">{escape(e.not_scored)}</td>' if e.not_scored else "".join(f'<td class="n{" on" if f.present else ""} f{j}">{_bar(f)}{f.score:.2f}{mark if f.present else ""}</td>'
                         for j, f in enumerate(e.frames))
         body.append(f'<tr><th scope="row"><a href="{escape(e.href)}">{escape(e.name)}</a></th>'
                     f'<td class="n">{e.n_sentences}</td>{cells}</tr>\n')
@@ -150,6 +171,11 @@ def _bar(f: FrameProfile) -> str:
 
 
 def _profile(report: ArticleReport) -> str:
+    if not report.result.scored:
+        return ('<section aria-labelledby="profile-h">\n<h2 id="profile-h">Frame profile: '
+                f'{escape(report.not_scored)}</h2>\n<p>{escape(report.result.unscored[0].upper() + report.result.unscored[1:])}'
+                ", so the model's scores would mean nothing; none are shown. <code>frames report --any-language</code> "
+                "scores it anyway.</p>\n</section>\n")
     sentences = report.result.sentences
     rows = []
     for j, f in enumerate(report.result.frames):
@@ -203,11 +229,12 @@ def _article(report: ArticleReport) -> str:
         if position < b:
             parts.append(escape(text[position:b]))
         paragraphs.append(f"<p>{''.join(parts)}</p>\n")
+    hint = ('<p class="hint noprint">Highlighted: sentences over a frame\'s threshold, one colour per frame, '
+            "stronger for higher scores. Hover, focus or click one to see why it scored as it did.</p>\n"
+            if report.result.scored else "")
     return (
         '<article id="text" aria-labelledby="text-h">\n<h2 id="text-h">The article</h2>\n'
-        '<p class="hint noprint">Highlighted: sentences over a frame\'s threshold, one colour per frame, '
-        "stronger for higher scores. Hover, focus or click one to see why it scored as it did.</p>\n"
-        f"{''.join(paragraphs)}</article>\n"
+        f"{hint}{''.join(paragraphs)}</article>\n"
     )
 
 

@@ -21,9 +21,11 @@ from urllib.parse import quote
 
 from frames.text.articles import Article, decode_article, read_article, read_article_bytes
 from frames.files.atomic import write_atomic
+from frames.files.spreadsheet import restore_row
 from frames.errors import ArticleError, FramesError
 from frames.model.explain import frame_indexes
 from frames.model.scoring import Model
+from frames.text.language import unscored_reason
 from frames.files.outputs import check_target, check_writable, describe
 from frames.show.report import GENERATOR, INDEX_KIND, PAGE_KIND, IndexEntry, build_report, now, render_index, render_page
 
@@ -37,13 +39,17 @@ NAME_CHARS = 60  # the most of an id kept in its page's file name (the end, wher
 class CorpusReport:
     """What a corpus report wrote: its folder, one page per article, the index page, and the articles skipped.
 
-    pages: (article path, page file) in the order given; skipped: (article path, reason).
+    pages: (article path, page file) in the order given; skipped: (article path, reason);
+    unscored: (article path, why) of the pages without scores, their text not in the model's language;
+    anyway: (article path, why it should not have been) of those scored all the same (any_language).
     """
 
     folder: Path
     pages: tuple[tuple[str, Path], ...]
     index: Path
     skipped: tuple[tuple[str, str], ...]
+    unscored: tuple[tuple[str, str], ...] = ()
+    anyway: tuple[tuple[str, str], ...] = ()
 
 
 def is_report(path: Path, kind: str = PAGE_KIND) -> bool:
@@ -88,17 +94,19 @@ def check_folder_target(out: Path, force: bool, names: list[str] = ()) -> None:
 
 
 def write_article_report(model: Model, article: Article, out: Path, force: bool = False, top: int = 5,
-                         created: str | None = None) -> Path:
+                         created: str | None = None, any_language: bool = False) -> Path:
     """Write one article's report page to ``out`` (checked first, replaced atomically); returns ``out``."""
     out = Path(out)
     check_page_target(out, force)
-    write_atomic(out, article_page(model, article, top, created).encode("utf-8"))
+    write_atomic(out, article_page(model, article, top, created, any_language).encode("utf-8"))
     return out
 
 
-def article_page(model: Model, article: Article, top: int = 5, created: str | None = None) -> str:
-    """One article's report page as HTML text."""
-    return render_page(build_report(model, article, top, created))
+def article_page(model: Model, article: Article, top: int = 5, created: str | None = None,
+                 any_language: bool = False) -> str:
+    """One article's report page as HTML text; "not scored (LANGUAGE)" for an article in another language
+    than the model's, unless ``any_language``."""
+    return render_page(build_report(model, article, top, created, any_language))
 
 
 def report_inputs(paths: list[Path], pattern: str = "*.txt") -> list[tuple[Path, str]]:
@@ -126,7 +134,8 @@ def page_names(files: list[Path]) -> list[str]:
 
 
 def write_corpus_report(model: Model, paths: list[Path], out: Path, sort_by: str | None = None,
-                        force: bool = False, top: int = 5, created: str | None = None) -> CorpusReport:
+                        force: bool = False, top: int = 5, created: str | None = None,
+                        any_language: bool = False) -> CorpusReport:
     """Write one page per article and an index page sorted by ``sort_by``'s score into the folder ``out``.
 
     Articles that cannot be read or hold no sentences are skipped and listed, as `frames batch` does.
@@ -137,7 +146,7 @@ def write_corpus_report(model: Model, paths: list[Path], out: Path, sort_by: str
     names = page_names([file for file, _ in files])
     pending = [PendingPage(str(file), shown, name, lambda file=file: read_article(file))
                for (file, shown), name in zip(files, names)]
-    return write_pages(model, pending, out, sort_by, force, top, created)
+    return write_pages(model, pending, out, sort_by, force, top, created, any_language)
 
 
 @dataclass(frozen=True)
@@ -152,9 +161,11 @@ class PendingPage:
 
 
 def write_pages(model: Model, pending: list[PendingPage], out: Path, sort_by: str | None = None,
-                force: bool = False, top: int = 5, created: str | None = None) -> CorpusReport:
+                force: bool = False, top: int = 5, created: str | None = None,
+                any_language: bool = False) -> CorpusReport:
     """Write each article's page and the index into the folder ``out``, skipping (and listing) the
-    articles that cannot be read or scored."""
+    articles that cannot be read. An article in another language than the model's gets a page and an
+    index row saying "not scored (LANGUAGE)", unless ``any_language``."""
     out = Path(out)
     check_folder_target(out, force, [*(p.name for p in pending if p.name), INDEX])
     out.mkdir(parents=True, exist_ok=True)
@@ -162,21 +173,28 @@ def write_pages(model: Model, pending: list[PendingPage], out: Path, sort_by: st
     entries: list[IndexEntry] = []
     pages: list[tuple[str, Path]] = []
     skipped: list[tuple[str, str]] = []
+    unscored: list[tuple[str, str]] = []
+    anyway: list[tuple[str, str]] = []
     for page in pending:
         try:
-            report = build_report(model, page.read(), top, created)
+            report = build_report(model, page.read(), top, created, any_language)
         except ArticleError as exc:
             skipped.append((page.label, str(exc)))
             continue
         write_atomic(out / page.name, render_page(report, INDEX).encode("utf-8"))
-        entries.append(IndexEntry(quote(page.name), page.shown, len(report.result.sentences), report.result.frames))
+        entries.append(IndexEntry(quote(page.name), page.shown, len(report.result.sentences), report.result.frames,
+                                  report.not_scored))
         pages.append((page.label, out / page.name))
+        if not report.result.scored:
+            unscored.append((page.label, report.result.unscored))
+        elif report.result.language is not None and unscored_reason(report.result.language, model.language):
+            anyway.append((page.label, unscored_reason(report.result.language, model.language)))
     if not entries:
         first = f" (first: {skipped[0][1]})" if skipped else ""
         raise FramesError(f"none of the {len(pending)} articles could be scored{first}")
     index = render_index(entries, sort_by, model.identity, str(model.data.training.get("trained_at", "")), created)
     write_atomic(out / INDEX, index.encode("utf-8"))
-    return CorpusReport(out, tuple(pages), out / INDEX, tuple(skipped))
+    return CorpusReport(out, tuple(pages), out / INDEX, tuple(skipped), tuple(unscored), tuple(anyway))
 
 
 @dataclass(frozen=True)
@@ -203,7 +221,7 @@ def read_batch_result(path: str | Path) -> tuple[str, list[ResultRow]]:
     kind = None
     if path.suffix.lower() == ".csv":
         csv.field_size_limit(sys.maxsize)
-        table = csv.reader(text.splitlines())
+        table = map(restore_row, csv.reader(text.splitlines()))  # cells as they were before neutralising
         header = next(table, [])
         kind = header[0] if header[:2] in (["path", "sha256"], ["id", "sha256"]) else None
         if kind is None:
@@ -261,7 +279,7 @@ def _distinct_names(stems: list[str]) -> list[str]:
 
 def write_batch_report(model: Model, result: str | Path, source: str | Path, out: Path, sort_by: str | None = None,
                        limit: int | None = None, force: bool = False, top: int = 5, text_field: str = "text",
-                       id_field: str = "id", created: str | None = None) -> CorpusReport:
+                       id_field: str = "id", created: str | None = None, any_language: bool = False) -> CorpusReport:
     """One page per article a batch result lists, read from ``source`` (the folder or corpus file it
     scored), and the index; with ``limit`` only the articles with the highest batch scores for
     ``sort_by``. An article missing from ``source``, or changed since it was scored, is skipped and listed."""
@@ -287,7 +305,7 @@ def write_batch_report(model: Model, result: str | Path, source: str | Path, out
                    for r, name in zip(rows, names)]
     else:
         pending = corpus_pages(source, text_field, id_field, rows)
-    return write_pages(model, pending, out, sort_by, force, top, created)
+    return write_pages(model, pending, out, sort_by, force, top, created, any_language)
 
 
 def corpus_pages(source: Path, text_field: str = "text", id_field: str = "id",
@@ -324,11 +342,12 @@ def corpus_pages(source: Path, text_field: str = "text", id_field: str = "id",
 
 def write_corpus_file_report(model: Model, source: str | Path, out: Path, sort_by: str | None = None,
                              force: bool = False, top: int = 5, text_field: str = "text", id_field: str = "id",
-                             created: str | None = None) -> CorpusReport:
+                             created: str | None = None, any_language: bool = False) -> CorpusReport:
     """One page per document of a corpus file and the index; bad rows are skipped and listed as FILE:LINE."""
     if sort_by is not None:
         frame_indexes(model, sort_by)
-    return write_pages(model, corpus_pages(Path(source), text_field, id_field), out, sort_by, force, top, created)
+    return write_pages(model, corpus_pages(Path(source), text_field, id_field), out, sort_by, force, top, created,
+                       any_language)
 
 
 def _checked(row: ResultRow, data: bytes, name: str) -> Article:

@@ -28,6 +28,7 @@ from typing import Iterator
 from frames.errors import FramesError, Problem
 from frames.model.versions import ModelInfo
 from frames.show.shares import CorrectedShare, corrected_share
+from frames.files.spreadsheet import restore_row
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 Z95 = 1.959963984540054  # the normal quantile of a two-sided 95% interval
@@ -428,7 +429,7 @@ def _csv_rows(path: Path, date_field: str, by: tuple[str, ...]) -> Iterator[tupl
     with _open_text(path) as stream:
         reader = csv.reader(stream)
         try:
-            header = next(reader)
+            header = restore_row(next(reader))  # cells as they were before neutralising (frames.files.spreadsheet)
         except StopIteration:
             return
         except (UnicodeDecodeError, csv.Error) as exc:
@@ -449,7 +450,7 @@ def _csv_rows(path: Path, date_field: str, by: tuple[str, ...]) -> Iterator[tupl
         while True:
             line = reader.line_num + 1
             try:
-                fields = next(reader)
+                fields = restore_row(next(reader))
             except StopIteration:
                 return
             except (UnicodeDecodeError, csv.Error) as exc:

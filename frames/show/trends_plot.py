@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import math
 
-from frames.errors import FramesError
+from frames.errors import FramesError, install_extra
 from frames.show.trends import Trends
 
 CREATOR = "frames trends"  # written into every SVG and PNG: how a figure frames made is told from other files
@@ -26,7 +26,7 @@ def _matplotlib():
         import matplotlib
         from matplotlib.figure import Figure
     except ImportError:
-        raise FramesError("plots need matplotlib: pip install 'frames[plots]'") from None
+        raise FramesError(f"plots need matplotlib: {install_extra('plots')}") from None
     return matplotlib, Figure
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from frames.errors import ArticleError
+from frames.errors import ArticleError, install_extra
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 # A document that opens like a page: an optional XML declaration and comments, then a page-level tag.
@@ -38,7 +38,7 @@ def extract_article(html: str, name: str = "<html>") -> str:
         import trafilatura
     except ImportError:
         raise ArticleError(f"{name}: is a web page (HTML); extracting its article text needs the html extra: "
-                           f"pip install 'frames[html]' (or save the article as plain text)") from None
+                           f"{install_extra('html')}, or save the article as plain text") from None
     import logging
 
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)  # its own warnings are about the page, not for users

@@ -13,11 +13,15 @@ from frames.labels.store import LabelledArticle, LabelledSentence, Problem, read
 
 @dataclass(frozen=True)
 class FrameScore:
-    """One frame's scores against the labels; support is the number of labelled positives."""
+    """One frame's scores against the labels; support is the number of labelled positives.
 
-    precision: float
-    recall: float
-    f1: float
+    A figure that is not defined is None, never 0: precision when nothing was predicted, recall and
+    F1 when the frame has no support. (With support and nothing predicted, recall and F1 are 0.)
+    """
+
+    precision: float | None
+    recall: float | None
+    f1: float | None
     support: int
 
 
@@ -48,8 +52,8 @@ def score_frames(truth: np.ndarray, predicted: np.ndarray, frame_ids: tuple[str,
                  known: np.ndarray | None = None) -> Evaluation:
     """Compare boolean (n, n_frames) label and prediction matrices frame by frame.
 
-    A frame with nothing predicted has precision 0; a frame with no positives has recall and F1 0
-    and is left out of the macro mean (and listed in without_support). With ``known`` (see
+    A frame with nothing predicted has no precision (None); a frame with no positives has no recall
+    or F1 (None) and is left out of the macro mean (and listed in without_support). With ``known`` (see
     known_matrix), each frame is scored only on the rows that judge it, and only rows that judge
     every frame count as having no frame.
     """
@@ -63,9 +67,11 @@ def score_frames(truth: np.ndarray, predicted: np.ndarray, frame_ids: tuple[str,
         tp = int((truth[:, j] & predicted[:, j]).sum())
         n_pred = int(predicted[:, j].sum())
         support = int(truth[:, j].sum())
-        precision = tp / n_pred if n_pred else 0.0
-        recall = tp / support if support else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        precision = tp / n_pred if n_pred else None
+        recall = tp / support if support else None
+        f1 = None
+        if support:
+            f1 = 2 * precision * recall / (precision + recall) if precision and recall else 0.0
         scores[fid] = FrameScore(precision, recall, f1, support)
     supported = [s.f1 for s in scores.values() if s.support]
     macro = float(np.mean(supported)) if supported else 0.0
@@ -188,7 +194,95 @@ def compare_table(results: list[tuple[str, dict]]) -> list[str]:
     lines = [f"  [{i}] {name}" for i, (name, _) in enumerate(results, 1)]
     lines.append(f"{'frame':<{width}}  " + "  ".join(f"{f'[{i}]':>6}" for i in range(1, len(results) + 1)))
     for fid in frames_seen:
-        cells = [f"{scores['frames'][fid]['f1']:6.3f}" if fid in scores["frames"] else f"{'n/a':>6}" for _, scores in results]
+        cells = [figure(scores["frames"][fid]["f1"], 6) if fid in scores["frames"] else f"{'n/a':>6}"
+                 for _, scores in results]
         lines.append(f"{fid:<{width}}  " + "  ".join(cells))
     lines.append(f"{'macro-F1':<{width}}  " + "  ".join(f"{scores['macro_f1']:6.3f}" for _, scores in results))
     return lines
+
+
+NOT_DEFINED = "\u2014"  # a figure with nothing to measure (a frame without support, nothing predicted)
+
+
+def figure(value: float | None, width: int) -> str:
+    """A figure for a table, right-aligned to ``width``: three decimals, or a dash when it is not defined."""
+    return f"{NOT_DEFINED:>{width}}" if value is None else f"{value:{width}.3f}"
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    """The frozen held-out split of a labels folder scored with a model: its sentence rows (settled
+    as training settles them) and its labelled articles; None where the split has none."""
+
+    sentences: Evaluation | None
+    articles: Evaluation | None
+    n_documents: int
+
+    def to_dict(self) -> dict:
+        return {"documents": self.n_documents,
+                "sentences": self.sentences.to_dict() if self.sentences is not None else None,
+                "articles": self.articles.to_dict() if self.articles is not None else None}
+
+
+def evaluate_heldout(model, labels_dir: str | Path) -> HeldOut:
+    """Score the documents of a labels folder's test-split.json, as `frames train` does at its end:
+    the sentence rows and the article rows of those documents, which training never saw."""
+    from frames.labels.agreement import settle
+    from frames.labels.store import TEST_SPLIT_FILE, load_articles, load_labels, load_test_split
+
+    split = load_test_split(labels_dir)
+    if not split:
+        raise LabelsError(f"{Path(labels_dir) / TEST_SPLIT_FILE}: no held-out split here; give the labels folder "
+                          "the model was trained on with --labels")
+    rows = [s for s in settle(load_labels(labels_dir).sentences)[0] if s.source in split]
+    articles = [a for a in load_articles(labels_dir) if a.source in split]
+    if not rows and not articles:
+        raise LabelsError(f"{labels_dir}: no labelled sentence or article belongs to the {len(split)} held-out "
+                          "documents")
+    sentences = None
+    if rows:
+        truth = label_matrix(rows, model.frames)
+        predicted = model.predict_proba([s.text for s in rows]) >= model.thresholds
+        sentences = score_frames(truth, predicted, model.frames, known_matrix(rows, model.frames))
+    return HeldOut(sentences, evaluate_articles(model, articles) if articles else None, len(split))
+
+
+@dataclass(frozen=True)
+class SeenRows:
+    """Evaluated rows a model trained on a labels folder has seen: those outside its held-out split."""
+
+    seen: int
+    total: int
+    labels_dir: Path
+
+
+def seen_in_training(file: str | Path, articles: bool = False) -> SeenRows | None:
+    """How many rows of a labelled file (sentences or articles, by their document or source) lie outside
+    the held-out split of the labels folder the file is in, and so were trained on by a model trained on
+    that folder; None when the file is in no labels folder with a test-split.json, or every row is held out."""
+    import json
+
+    from frames.labels.store import TEST_SPLIT_FILE, load_test_split
+
+    folder = Path(file).absolute().parent
+    root = next((r for r in (folder, *folder.parents)
+                 if (r / "codebook.json").is_file() and (r / TEST_SPLIT_FILE).is_file()), None)
+    if root is None:
+        return None
+    sources = []
+    for line in Path(file).read_text(encoding="utf-8-sig", errors="replace").splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # malformed rows are reported by the evaluation itself
+        if not isinstance(row, dict):
+            continue
+        # as the labels are read: an article by its document, a sentence by its source, else its document
+        source = (row.get("doc") or row.get("source")) if articles else (row.get("source") or row.get("doc"))
+        if isinstance(source, str):
+            sources.append(source)
+    split = load_test_split(root)
+    seen = sum(source not in split for source in sources)
+    if Path.cwd() in root.parents or root == Path.cwd():
+        root = root.relative_to(Path.cwd())  # named as the user would type it
+    return SeenRows(seen, len(sources), root) if seen else None

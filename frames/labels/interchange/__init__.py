@@ -13,11 +13,14 @@ from frames.labels.interchange.doccano import doccano_lines, read_doccano
 from frames.errors import LabelsError
 from frames.labels.interchange.label_studio import config_path, is_config, label_studio_config, label_studio_tasks, read_label_studio
 from frames.labels.labelfile import LabelFile
-from frames.labels.store import LabelledSentence, contradicts, label_files, normalise, read_label_file
+from frames.labels.references import CorpusTexts
+from frames.labels.store import REFERENCE_FIELDS, LabelledSentence, contradicts, label_files, normalise, read_label_file
 from frames.files.outputs import check_target
 from frames.labels.interchange.prodigy import prodigy_lines, read_prodigy
 
 TOOLS = ("label-studio", "doccano", "prodigy")
+NO_FRAME = ("doccano cannot tell \"no frame\" from \"not labelled yet\" (both are an empty label list): "
+            "import this export back with --empty-means-none")
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,8 @@ class ImportReport:
 
     unknown: answers that say nothing about the frames (skipped, cancelled, ignored, unanswered,
     empty where empty may mean unlabelled); unmapped_rows: answers left out because a label name
-    does not map, counted by name in ``unmapped``; unusable: records without text.
+    does not map, counted by name in ``unmapped``; unusable: records without text; as_text: answers
+    carrying a corpus reference that the target's corpus registry cannot resolve to the same sentence.
     """
 
     added: int
@@ -46,6 +50,8 @@ class ImportReport:
     read: int = 0
     unknown: int = 0
     unmapped_rows: int = 0
+    as_text: int = 0  # rows that pointed into a corpus this labels folder cannot read: written with their text
+    as_text_reason: str = ""  # why, for the first of them
 
 
 def read_export(path: Path, tool: str, options: ReadOptions = ReadOptions()) -> Reading:
@@ -77,17 +83,22 @@ def import_labels(reading: Reading, mapping: dict[str, str], target: Path, label
 
     A partial answer (see Imported) becomes a row with "absent"; one that judges every frame is
     written as a complete row. An answer is left out as already there when the same annotator's rows
-    on the sentence already say all it says, and as a conflict when they say otherwise.
+    on the sentence already say all it says, and as a conflict when they say otherwise (settled rows
+    are compared with settled rows only). The fields the tool carried (settled, note, sample) are
+    written back; a carried corpus reference is written as a reference row when the target's corpus
+    registry resolves it to the same sentence, else the row keeps its text.
     """
     out = LabelFile(target)  # refuses a target that is not a labels file, before anything is read
     frame_ids = set(mapping.values())
-    seen: dict[tuple[str, str | None], list[LabelledSentence]] = {}
+    seen: dict[tuple[str, str | None, bool], list[LabelledSentence]] = {}
     for file in sorted(set(label_files(labels_dir)) | {Path(target)}):
         if Path(file).is_file():
             for s in read_label_file(file)[0]:
-                seen.setdefault((normalise(s.text), s.annotator), []).append(s)
+                seen.setdefault((normalise(s.text), s.annotator, s.settled), []).append(s)
+    texts = CorpusTexts.near(Path(target).absolute().parent)
     unmapped: Counter[str] = Counter()
-    added = duplicates = conflicts = unmapped_rows = 0
+    added = duplicates = conflicts = unmapped_rows = as_text = 0
+    as_text_reason = ""
     for row in reading.rows:
         names = row.labels + (row.absent or ())
         missing = [name for name in dict.fromkeys(names) if name not in mapping and name.casefold() not in mapping]
@@ -101,9 +112,11 @@ def import_labels(reading: Reading, mapping: dict[str, str], target: Path, label
             absent = sorted({mapping.get(name) or mapping[name.casefold()] for name in row.absent} - set(frames))
             if frame_ids <= set(frames) | set(absent):
                 absent = None  # every frame judged: a complete row
+        carried = dict(row.carried)
+        settled = carried.get("settled") is True
         new = LabelledSentence(row.text, tuple(frames), row.source or default_source, annotator=row.annotator,
-                               known=None if absent is None else tuple(frames + absent))
-        key = (normalise(row.text), row.annotator)
+                               settled=settled, known=None if absent is None else tuple(frames + absent))
+        key = (normalise(row.text), row.annotator, settled)
         before = seen.get(key, [])
         if any(contradicts(old, new) for old in before):
             conflicts += 1
@@ -111,28 +124,52 @@ def import_labels(reading: Reading, mapping: dict[str, str], target: Path, label
         if before and all(any(old.judges(f) for old in before) for f in (new.known or frame_ids)):
             duplicates += 1
             continue
-        record: dict = {"text": row.text, "frames": frames}
+        reference = {k: carried[k] for k in REFERENCE_FIELDS if k in carried}
+        if reference:
+            problem = _reference_problem(texts, reference, row.text)
+            if problem:
+                as_text += 1
+                as_text_reason = as_text_reason or problem
+                reference = {}
+        record: dict = dict(reference) if reference else {"text": row.text}
+        record["frames"] = frames
         if absent is not None:
             record["absent"] = absent
-        record["source"] = new.source
+        if not reference or new.source != reference["doc"]:  # a reference row's source defaults to its doc
+            record["source"] = new.source
         if row.annotator:
             record["annotator"] = row.annotator
+        record.update({k: carried[k] for k in ("settled", "note", "sample") if k in carried})
         out.append(record)
         seen.setdefault(key, []).append(new)
         added += 1
     return ImportReport(added, duplicates, conflicts, dict(unmapped), reading.unusable, reading.read,
-                        reading.unknown, unmapped_rows)
+                        reading.unknown, unmapped_rows, as_text, as_text_reason)
+
+
+def _reference_problem(texts: CorpusTexts, reference: dict, text: str) -> str:
+    """Why a carried reference cannot be written as one (empty when it can): its corpus is not
+    registered beside the target, or it points at another sentence than the one exported."""
+    try:
+        span = texts.span(*(reference[k] for k in REFERENCE_FIELDS))
+    except LabelsError as exc:
+        return str(exc)
+    if normalise(span) != normalise(text):
+        return f"{reference['corpus']}:{reference['doc']} {reference['start']}-{reference['end']} is another sentence"
+    return ""
 
 
 @dataclass(frozen=True)
 class Export:
     """What `labels export` writes: the export's text, the Label Studio config (else None), the
-    rows written and the partial rows left out (a tool without "unknown" would read them as complete)."""
+    rows written and the partial rows left out (a tool without "unknown" would read them as complete),
+    and one line for each thing the tool cannot hold and how to get it back on import."""
 
     text: str
     config: str | None
     written: int
     left_out: int = 0
+    caveats: tuple[str, ...] = ()
 
 
 def export_labels(sentences: list[LabelledSentence] | tuple[LabelledSentence, ...], codebook: Codebook,
@@ -145,7 +182,8 @@ def export_labels(sentences: list[LabelledSentence] | tuple[LabelledSentence, ..
         return Export(text, label_studio_config(codebook), len(sentences) - left_out, left_out)
     if tool == "doccano":
         text, left_out = doccano_lines(sentences)
-        return Export(text, None, len(sentences) - left_out, left_out)
+        empty = any(s.known is None and not s.frames for s in sentences)
+        return Export(text, None, len(sentences) - left_out, left_out, (NO_FRAME,) if empty else ())
     return Export(prodigy_lines(sentences, codebook), None, len(sentences))
 
 

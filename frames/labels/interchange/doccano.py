@@ -17,6 +17,7 @@ from pathlib import Path
 
 from frames.labels.answers import Imported, Reading, json_records, read_text, text_of
 from frames.errors import LabelsError
+from frames.labels.interchange.carried import carried_meta, read_carried
 from frames.labels.store import LabelledSentence
 
 SPANS = ("span labels ([start, end, label]) come from a sequence-labelling project and are not supported: "
@@ -82,8 +83,9 @@ def _read_json(text: str, name: str, annotator: str | None, empty_means_none: bo
             continue
         who = record.get("user", record.get("username", annotator))
         source = record.get("source") if text_of(record.get("source")) else None
+        meta = record.get("meta") if isinstance(record.get("meta"), dict) else record  # extra keys, or doccano's meta
         rows.append(Imported(text_of(record.get("text", record.get("data"))), labels, source,
-                             None if who is None else str(who)))
+                             None if who is None else str(who), carried=read_carried(meta)))
     return Reading(tuple(rows), len(records), unknown, unusable)
 
 
@@ -137,7 +139,8 @@ def _read_csv(text: str, name: str, annotator: str | None, empty_means_none: boo
 
 def doccano_lines(sentences: list[LabelledSentence] | tuple[LabelledSentence, ...]) -> tuple[str, int]:
     """Complete rows as doccano JSONL, and the number of partial rows left out (doccano has no
-    "unknown": an empty or partial label list would read as "no other label")."""
+    "unknown": an empty or partial label list would read as "no other label"). The source, the
+    annotator ("user") and the carried fields are extra keys, which doccano keeps as the example's meta."""
     lines = []
     left_out = 0
     for s in sentences:
@@ -147,5 +150,6 @@ def doccano_lines(sentences: list[LabelledSentence] | tuple[LabelledSentence, ..
         row: dict = {"text": s.text, "label": list(s.frames), "source": s.source}
         if s.annotator:
             row["user"] = s.annotator
+        row.update(carried_meta(s))
         lines.append(json.dumps(row, ensure_ascii=False))
     return "".join(line + "\n" for line in lines), left_out

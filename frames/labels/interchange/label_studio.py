@@ -15,6 +15,7 @@ from xml.sax.saxutils import quoteattr
 from frames.labels.answers import Imported, Reading, json_records, read_text, text_of
 from frames.labels.codebook import Codebook
 from frames.errors import LabelsError
+from frames.labels.interchange.carried import carried_meta, read_carried
 from frames.labels.store import LabelledSentence
 
 CONTROL = "frames"  # the Choices control of the config frames writes
@@ -47,7 +48,8 @@ def read_label_studio(path: Path, text_key: str = "text", from_name: str | None 
             if annotation.get("was_cancelled") or annotation.get("skipped"):
                 unknown += 1
                 continue
-            rows.append(Imported(text, _choices(annotation, control), _source(data), _annotator(annotation, task)))
+            rows.append(Imported(text, _choices(annotation, control), _source(data), _annotator(annotation, task),
+                                 carried=read_carried(task.get("meta"))))
     if tasks and missing_key == len(tasks):
         keys = sorted({k for t in tasks if isinstance(t, dict) and isinstance(t.get("data"), dict) for k in t["data"]})
         raise LabelsError(f"{path}: no task has the data key {text_key!r} (the tasks' data keys are "
@@ -113,7 +115,7 @@ def label_studio_tasks(sentences: list[LabelledSentence] | tuple[LabelledSentenc
     absent, so partial rows are left out. An annotator named by an email address is written as
     completed_by {"email": ...}, the one form (with a member's numeric id) Label Studio accepts on
     import; any other name goes in the task's meta, and Label Studio gives the annotation to the user
-    who imports it.
+    who imports it. The carried fields (settled, note, sample, a reference) go in the task's meta too.
     """
     tasks = []
     left_out = 0
@@ -125,10 +127,13 @@ def label_studio_tasks(sentences: list[LabelledSentence] | tuple[LabelledSentenc
                    "value": {"choices": list(s.frames)}}] if s.frames else []
         annotation: dict = {"result": result}
         task: dict = {"data": {"text": s.text, "source": s.source}, "annotations": [annotation]}
+        meta = carried_meta(s)
         if s.annotator and "@" in s.annotator:
             annotation["completed_by"] = {"email": s.annotator}
         elif s.annotator:
-            task["meta"] = {"annotator": s.annotator}
+            meta = {"annotator": s.annotator, **meta}
+        if meta:
+            task["meta"] = meta
         tasks.append(task)
     return json.dumps(tasks, ensure_ascii=False, indent=1) + "\n", left_out
 

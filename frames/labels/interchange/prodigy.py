@@ -16,6 +16,7 @@ from pathlib import Path
 from frames.labels.answers import Imported, Reading, json_records, read_text, text_of
 from frames.labels.codebook import Codebook
 from frames.errors import LabelsError
+from frames.labels.interchange.carried import carried_meta, read_carried
 from frames.labels.store import LabelledSentence
 
 SPANS = ("Prodigy span annotations (ner, spans) are not supported: frames imports text classification, "
@@ -48,19 +49,20 @@ def _answer(record: dict, text: str, where: str) -> Imported | None:
     source = meta.get("source") if isinstance(meta, dict) and text_of(meta.get("source")) else None
     who = record.get("_annotator_id")
     who = str(who) if who is not None else None
+    kept = read_carried(meta)
     if isinstance(record.get("accept"), list) or "options" in record:  # the choice interface
         selected = tuple(str(x) for x in record.get("accept") or [])
         if answer == "accept":
-            return Imported(text, selected, source, who)
+            return Imported(text, selected, source, who, carried=kept)
         if answer == "reject" and selected:
-            return Imported(text, (), source, who, absent=selected)
+            return Imported(text, (), source, who, absent=selected, carried=kept)
         return None
     if isinstance(record.get("label"), str):  # binary: one label accepted or rejected
         label = record["label"]
         if answer == "accept":
-            return Imported(text, (label,), source, who, absent=())
+            return Imported(text, (label,), source, who, absent=(), carried=kept)
         if answer == "reject":
-            return Imported(text, (), source, who, absent=(label,))
+            return Imported(text, (), source, who, absent=(label,), carried=kept)
         return None
     if record.get("spans"):
         raise LabelsError(f"{where}: {SPANS}")
@@ -68,15 +70,16 @@ def _answer(record: dict, text: str, where: str) -> Imported | None:
 
 
 def _merge(rows: list[Imported]) -> list[Imported]:
-    """Partial answers on the same text by the same annotator become one; complete answers stay as they are."""
-    judged: dict[tuple[str, str | None], dict[str, bool]] = {}
-    first: dict[tuple[str, str | None], Imported] = {}
-    out: list[Imported | tuple[str, str | None]] = []
+    """Partial answers on the same text by the same annotator (settled or not) become one; complete answers
+    stay as they are."""
+    judged: dict[tuple[str, str | None, bool], dict[str, bool]] = {}
+    first: dict[tuple[str, str | None, bool], Imported] = {}
+    out: list[Imported | tuple[str, str | None, bool]] = []
     for row in rows:
         if row.absent is None:
             out.append(row)
             continue
-        key = (row.text, row.annotator)
+        key = (row.text, row.annotator, dict(row.carried).get("settled") is True)
         if key not in judged:
             judged[key], first[key] = {}, row
             out.append(key)
@@ -89,21 +92,23 @@ def _merge(rows: list[Imported]) -> list[Imported]:
             continue
         says, row = judged[item], first[item]
         merged.append(Imported(row.text, tuple(l for l, v in says.items() if v), row.source, row.annotator,
-                               tuple(l for l, v in says.items() if not v)))
+                               tuple(l for l, v in says.items() if not v), row.carried))
     return merged
 
 
 def prodigy_lines(sentences: list[LabelledSentence] | tuple[LabelledSentence, ...], codebook: Codebook) -> str:
-    """Complete rows as choice tasks answered "accept"; a partial row as one binary task per frame it judges."""
+    """Complete rows as choice tasks answered "accept"; a partial row as one binary task per frame it judges.
+    The source and the carried fields (settled, note, sample, a reference) go in the task's meta."""
     options = [{"id": f.id, "text": f.name} for f in codebook.frames]
     lines = []
     for s in sentences:
         extra = {"_annotator_id": s.annotator} if s.annotator else {}
+        meta = {"source": s.source, **carried_meta(s)}
         if s.known is None:
             lines.append({"text": s.text, "options": options, "accept": list(s.frames), "answer": "accept",
-                          "meta": {"source": s.source}, **extra})
+                          "meta": meta, **extra})
             continue
         for frame in s.known:
             lines.append({"text": s.text, "label": frame, "answer": "accept" if frame in s.frames else "reject",
-                          "meta": {"source": s.source}, **extra})
+                          "meta": meta, **extra})
     return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)

@@ -1,0 +1,79 @@
+"""What batch writes opens safely and leaves nothing behind: CSV cells that never run as formulas,
+no empty errors file, and no JSON Lines in a .json file."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from frames.cli import app
+from frames.files.spreadsheet import neutralise, restore
+
+runner = CliRunner()
+
+HOSTILE = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "'=quoted"]
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture
+def corpus(tmp_path, article) -> Path:
+    """A corpus whose ids and outlets a spreadsheet would run as formulas."""
+    path = tmp_path / "corpus.jsonl"
+    text = article.read_text("utf-8")
+    path.write_text("".join(json.dumps({"id": name, "text": text, "outlet": name}) + "\n" for name in HOSTILE),
+                    encoding="utf-8")
+    return path
+
+
+def test_csv_cells_never_start_a_formula_and_read_back_as_they_were(corpus, tmp_path):
+    out = tmp_path / "scores.csv"
+    assert run("batch", corpus, "--meta", "outlet", "--out", out).exit_code == 0
+    with open(out, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    cells = [cell for row in rows for cell in row]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
+    assert [row[0] for row in rows[1:]] == ["'" + name for name in HOSTILE]
+    assert [row[5] for row in rows[1:]] == ["'" + name for name in HOSTILE]  # the outlet column too
+    resumed = run("batch", corpus, "--meta", "outlet", "--out", out, "--resume")
+    assert resumed.exit_code == 0 and "scored 0, unchanged 5" in resumed.stderr  # the ids read back as they were
+    reports = tmp_path / "reports"
+    result = run("report", corpus, "--articles", out, "-o", reports)
+    assert result.exit_code == 0 and "wrote 5 pages" in result.stdout and result.stderr == ""
+
+
+@pytest.mark.parametrize(("cell", "written"), [
+    ("=1", "'=1"), ("+x", "'+x"), ("-x", "'-x"), ("@x", "'@x"), ("\tx", "'\tx"),
+    ("'=x", "''=x"), ("''+x", "'''+x"),  # quotes already there get one more, so reading back is exact
+    ("-0.5", "-0.5"), ("1e-9", "1e-9"), ("plain", "plain"), ("'plain", "'plain"), ("", ""),
+])
+def test_neutralised_cells_restore_exactly(cell, written):
+    assert neutralise(cell) == written and restore(written) == cell
+
+
+def test_no_empty_errors_file_is_left_behind(tmp_path, article):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "good.txt").write_bytes(article.read_bytes())
+    out = tmp_path / "scores.jsonl"
+    assert run("batch", folder, "--out", out).exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["article.txt", "articles", "scores.jsonl"]
+    (folder / "empty.txt").write_text("", encoding="utf-8")
+    result = run("batch", folder, "--out", out, "--force")
+    assert result.exit_code == 0 and f"(also in {out}.errors.jsonl)" in result.stderr
+    assert [json.loads(line)["path"] for line in Path(f"{out}.errors.jsonl").read_text("utf-8").splitlines()] == ["empty.txt"]
+
+
+@pytest.mark.parametrize("extra", [[], ["--format", "jsonl"]])
+def test_a_json_out_is_refused_with_the_jsonl_name(tmp_path, article, extra):
+    out = tmp_path / "scores.json"
+    result = run("batch", article.parent, "--out", out, *extra)
+    assert result.exit_code == 1 and not out.exists()
+    assert result.stderr == (f"error: {out}: batch writes JSON Lines (one object a line, appended as it goes), which "
+                             "JSON readers refuse in a .json file; name it scores.jsonl\n")
