@@ -130,9 +130,10 @@ def train(
                f"evidence of sentences under {result.evidence_words} words scaled down; "
                f"{result.n_heldout_documents} documents held out")
     if result.rule is not None:
-        tried = ", ".join(f"{s.kind} {s.macro_f1:.3f} ({_rate(s.false_alarm)} false alarms)" for s in result.rule.scores)
+        tried = ", ".join(f"{s.kind}/F{s.beta:g} {s.macro_f1:.3f} ({_rate(s.false_alarm)})" for s in result.rule.scores)
         typer.echo(f"article rule: {result.rule.rule.kind}, chosen on {result.rule.n_articles} labelled articles for "
-                   f"precision (cross-validated macro-F1: {tried})")
+                   f"precision: the best cross-validated macro-F1 among rules flagging at most 10% of no-frame "
+                   f"articles (rule/cuts fitted by F-beta, macro-F1 (false alarms): {tried})")
     if result.settled.n_multi or result.settled.n_settled:
         typer.echo(f"settled {result.settled.n_multi} sentences labelled by several annotators "
                    f"({result.settled.n_ties} tied frames dropped) and used {result.settled.n_settled} settled rows; "

@@ -261,7 +261,9 @@ def trends(
     is consistent with; wide when a period has few articles), and the mean share of the articles'
     sentences carrying it. When the rows were scored by --model, each share is also corrected for
     the model's article error rates (its false and missed verdicts, cross-validated on labelled real
-    articles), with an interval that counts that uncertainty too: quote the corrected share. Rows without a date, with a date that cannot be read, outside
+    articles), with an interval that counts that uncertainty too. On the held-out articles the
+    correction is not yet closer to the labelled shares than the raw count (README, "Corpus
+    shares"): read both. Rows without a date, with a date that cannot be read, outside
     --since/--until or not scored are counted and reported, never dropped silently.
 
     -o, --png and --svg draw the figure with matplotlib: pip install 'frames[plots]' (from a checkout:

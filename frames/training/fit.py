@@ -575,7 +575,8 @@ def metrics_report(result: TrainingResult) -> bytes:
                         "mean_ap_by_domain": dict(c.domain_ap)} for c in result.candidates],
         "article_rule": ({"chosen": result.rule.rule.to_json(), "n_articles": result.rule.n_articles,
                           "rates": result.rule.rates,
-                          "candidates": [{"kind": s.kind, "macro_f1": s.macro_f1, "false_alarm": s.false_alarm}
+                          "candidates": [{"kind": s.kind, "beta": s.beta, "macro_f1": s.macro_f1,
+                                          "false_alarm": s.false_alarm}
                                          for s in result.rule.scores]} if result.rule else None),
         "cv": {"grouped_by": "source", "n_groups": result.n_groups, "n_folds": result.n_folds},
         "n_sentences": result.n_sentences,
