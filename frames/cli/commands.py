@@ -122,7 +122,7 @@ def train(
     for problem in missing_corpora(labels):
         typer.echo(f"warning: {problem}; training on the other rows", err=True)
     typer.echo(f"training on {labels} ...", err=True)
-    result = run_training(labels, out, force)
+    result = _train_with_progress(run_training, labels, out, force)
     domains = ", ".join(f"{name} {ap:.3f}" for name, ap in result.chosen.domain_ap)
     typer.echo(f"{result.n_sentences} sentences, {result.n_groups} sources, {result.n_folds}-fold grouped CV; "
                f"chose {result.chosen.features}, C={result.chosen.C:g}, written weight "
@@ -348,6 +348,23 @@ def _behaviour(labels: Path, model, as_json: bool) -> None:
     typer.echo(f"  {'capability':<26} {'sentences':>12} {'rate':>6} {'pairs':>9}")
     for c in report.capabilities:
         typer.echo(f"  {c.capability:<26} {c.passed:>5} of {c.total:<4} {c.rate:>6.0%} {c.pairs_passed:>3} of {c.pairs:<3}")
+
+
+def _train_with_progress(run_training, labels: Path, out: Path, force: bool):
+    """Train, with a progress bar (stage, step, time left) on a terminal."""
+    if not sys.stderr.isatty():
+        return run_training(labels, out, force)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("loading labels", total=None)
+
+        def update(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total)
+
+        return run_training(labels, out, force, update)
 
 
 def _rate(value: float | None) -> str:

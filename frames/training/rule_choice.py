@@ -62,18 +62,14 @@ def article_folds(sources: list[str], n_folds: int = RULE_FOLDS) -> np.ndarray:
 
 def best_cut(values: np.ndarray, truth: np.ndarray, beta: float = 1.0) -> float:
     """The cut on ``values`` that maximises F-beta of values >= cut (the highest among equals)."""
-    candidates = np.unique(values)[::-1]
-    if not truth.any() or not len(candidates):
+    if not truth.any() or not len(values):
         return float(values.max()) + 1.0 if len(values) else 1.0  # nothing to find: flag nothing
-    best, best_f1 = float(candidates[0]), -1.0
-    positives = truth.sum()
-    for cut in candidates:
-        flagged = values >= cut
-        tp = (flagged & truth).sum()
-        f1 = (1 + beta ** 2) * tp / (flagged.sum() + beta ** 2 * positives)
-        if f1 > best_f1 + 1e-12:
-            best, best_f1 = float(cut), f1
-    return best
+    order = np.argsort(-values, kind="stable")
+    ranked, hits = values[order], truth[order].astype(bool)
+    ends = np.flatnonzero(np.append(ranked[1:] != ranked[:-1], True))  # the last row of each run of equal values
+    tp = np.cumsum(hits)[ends]
+    f = (1 + beta ** 2) * tp / (ends + 1 + beta ** 2 * hits.sum())
+    return float(ranked[ends[int(np.argmax(f))]])  # argmax: the first, i.e. highest, cut among equals
 
 
 def _logistic_weights(stats: np.ndarray, truth: np.ndarray) -> tuple[float, ...]:
