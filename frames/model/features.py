@@ -7,6 +7,7 @@ probabilities against the scikit-learn pipeline the model was exported from.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from dataclasses import dataclass
@@ -62,22 +63,29 @@ class TfidfBlock:
         self._table = np.ascontiguousarray(np.column_stack([weights * idf[:, None], idf * idf]))
         self.n_frames = weights.shape[1]
         if spec.analyzer == "char_wb":
-            self.index = {term: i for i, term in enumerate(vocabulary)}
+            self.index = dict(zip(vocabulary, range(len(vocabulary))))
         else:
             # Each token of the vocabulary gets an id from 1 (0: any other token), and each n-gram
             # the key sum(id_k * n_tokens ** (n - 1 - k)), kept sorted for searchsorted lookups.
             # Tokens never hold a space, so splitting a term on spaces gives its tokens exactly.
-            split = [term.split(" ") for term in vocabulary]
-            self.token_ids = {t: i for i, t in enumerate(sorted({t for tokens in split for t in tokens}), 1)}
+            # Built with one pass of C-level string calls and numpy: loading is on every cold start.
+            flat = " ".join(vocabulary).split(" ") if vocabulary else []
+            self.token_ids = dict(zip(sorted(set(flat)), range(1, len(flat) + 1)))
             self._n_tokens = len(self.token_ids) + 1
             if self._n_tokens ** spec.ngram_max >= 2**62:
                 raise ValueError("word n-grams too long for 64-bit keys")
+            ids = np.fromiter(map(self.token_ids.__getitem__, flat), dtype=np.int64, count=len(flat))
+            lengths = np.fromiter(map(str.count, vocabulary, itertools.repeat(" ")), dtype=np.int64,
+                                  count=len(vocabulary)) + 1
+            starts = np.cumsum(lengths) - lengths
             self._term_keys: dict[int, tuple[np.ndarray, np.ndarray]] = {}
             for n in range(spec.ngram_min, spec.ngram_max + 1):
-                pairs = sorted((_ngram_key([self.token_ids[t] for t in tokens], self._n_tokens), col)
-                               for col, tokens in enumerate(split) if len(tokens) == n)
-                self._term_keys[n] = (np.array([k for k, _ in pairs], dtype=np.int64),
-                                      np.array([c for _, c in pairs], dtype=np.int64))
+                cols = np.flatnonzero(lengths == n)
+                keys = np.zeros(len(cols), dtype=np.int64)
+                for k in range(n):
+                    keys = keys * self._n_tokens + ids[starts[cols] + k]
+                order = np.argsort(keys, kind="stable")
+                self._term_keys[n] = (keys[order], cols[order])
 
     def piece(self, piece: str) -> np.ndarray:
         """What one whitespace-separated piece of lower-cased text gives this block on its own.
@@ -148,13 +156,6 @@ class TfidfBlock:
         sums = np.add.reduceat(terms, row_starts, axis=0)
         out[rows[row_starts]] = sums[:, :-1] / np.sqrt(sums[:, -1:])
         return out
-
-
-def _ngram_key(ids: list[int], base: int) -> int:
-    key = 0
-    for i in ids:
-        key = key * base + i
-    return key
 
 
 class _Pieces:
