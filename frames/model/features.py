@@ -86,6 +86,10 @@ class TfidfBlock:
                     keys = keys * self._n_tokens + ids[starts[cols] + k]
                 order = np.argsort(keys, kind="stable")
                 self._term_keys[n] = (keys[order], cols[order])
+            # Unigrams by direct lookup: the column of each token id's one-token term, -1 if none.
+            self._unigram_cols = np.full(self._n_tokens, -1, dtype=np.int64)
+            if spec.ngram_min == 1:
+                self._unigram_cols[self._term_keys[1][0]] = self._term_keys[1][1]
 
     def piece(self, piece: str) -> np.ndarray:
         """What one whitespace-separated piece of lower-cased text gives this block on its own.
@@ -107,6 +111,12 @@ class TfidfBlock:
         for n in range(self.spec.ngram_min, self.spec.ngram_max + 1):
             if len(tokens) < n:
                 break
+            if n == 1:
+                cols = self._unigram_cols[tokens]
+                hit = cols >= 0
+                found_rows.append(rows[hit])
+                found_cols.append(cols[hit])
+                continue
             same_row = rows[n - 1:] == rows[:len(rows) - n + 1]
             key = np.zeros(len(tokens) - n + 1, dtype=np.int64)
             known = same_row.copy()
@@ -215,38 +225,47 @@ class Featurizer:
 
     def logits(self, texts: list[str]) -> np.ndarray:
         """The linear scores (len(texts), n_frames) without intercepts."""
+        return self.logits_and_words(texts)[0]
+
+    def logits_and_words(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The linear scores (as ``logits``) and each text's number of whitespace-separated words."""
         out = np.zeros((len(texts), self.blocks[0].n_frames))
-        for block, (col_rows, cols) in zip(self.blocks, self._columns(texts)):
+        columns, words = self._columns(texts)
+        for block, (col_rows, cols) in zip(self.blocks, columns):
             # int32 sorts twice as fast as int64; a chunk of sentences always fits.
             dtype = np.int32 if len(texts) * block.spec.size < 2**31 else np.int64
             keys = col_rows.astype(dtype) * dtype(block.spec.size) + cols.astype(dtype)
             out += block.logits(keys, len(texts))
-        return out
+        return out, words
 
     def terms(self, texts: list[str]) -> list[BlockTerms]:
         """Per block, every term found in each text and its count: what `logits` sums, laid out to explain it."""
         found = []
-        for block, (col_rows, cols) in zip(self.blocks, self._columns(texts)):
+        for block, (col_rows, cols) in zip(self.blocks, self._columns(texts)[0]):
             keys, counts = np.unique(col_rows * block.spec.size + cols, return_counts=True)
             rows = keys // block.spec.size
             found.append(BlockTerms(rows, keys - rows * block.spec.size, counts))
         return found
 
-    def _columns(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per block, the (row, column) of every term occurrence in the texts, repeats included."""
+    def _columns(self, texts: list[str]) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
+        """Per block, the (row, column) of every term occurrence in the texts, repeats included;
+        and each text's number of pieces (whitespace-separated words)."""
         split = [text.lower().split() for text in texts]
+        words = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
+        flat = list(itertools.chain.from_iterable(split))
         with self._lock:
             if len(self._pieces.ids) > self.CACHE_LIMIT:
                 self._pieces = _Pieces(len(self.blocks))
             cache = self._pieces
             ids = cache.ids
-            new = list(dict.fromkeys(p for pieces in split for p in pieces if p not in ids))
-            if new:
-                cache.add(self.blocks, new)
-            pieces = np.array([ids[p] for ps in split for p in ps], dtype=np.int64)
+            # map() and fromiter keep the per-piece work in C; new pieces are the rare case.
+            pieces = np.fromiter(map(ids.get, flat, itertools.repeat(-1)), dtype=np.int64, count=len(flat))
+            if len(pieces) and pieces.min() < 0:
+                cache.add(self.blocks, list(dict.fromkeys(p for p in flat if p not in ids)))
+                pieces = np.fromiter(map(ids.__getitem__, flat), dtype=np.int64, count=len(flat))
         # Outside the lock: a cache only grows (appending), so these ids stay valid in `cache`
         # whatever other threads add to it or put in its place meanwhile.
-        rows = np.repeat(np.arange(len(texts), dtype=np.int64), [len(ps) for ps in split])
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), words)
         found = []
         for b, block in enumerate(self.blocks):
             values, value_rows = cache.gather(b, pieces, rows)
@@ -254,7 +273,7 @@ class Featurizer:
                 found.append((value_rows, values))
             else:
                 found.append(block.word_columns(values, value_rows))
-        return found
+        return found, words
 
 
 @dataclass(frozen=True, eq=False)
