@@ -27,13 +27,13 @@ def test_model_json_has_exactly_the_expected_fields(tiny_model):
     assert list(config) == ["kind", "format", "frames", "thresholds", "features", "calibration", "article_rule",
                             "evidence_words", "training"]
     assert config["kind"] == "frames-model"
-    assert config["format"] == 3
+    assert config["format"] == 4
     assert config["evidence_words"] in (0, 3, 5, 8)  # chosen by cross-validation among EVIDENCE_WORDS
     assert config["frames"] == [{"id": "meddling", "name": "Meddling"}, {"id": "trade", "name": "Trade ties"}]
     assert config["article_rule"] == {"kind": "count", "cuts": [1.0, 1.0]}  # no labelled articles: one sentence
     assert len(config["calibration"]) == 2 and all(len(pair) == 2 and pair[0] > 0 for pair in config["calibration"])
     assert len(config["thresholds"]) == 2 and all(0 <= t <= 1 for t in config["thresholds"])
-    vocabulary = json.loads((tiny_model / "vocabulary.json").read_text("utf-8"))
+    vocabulary = _vocabulary(tiny_model)
     for spec, terms in zip(config["features"], vocabulary):
         assert spec["size"] == len(terms) and spec["analyzer"] in {"word", "char_wb"}
         assert terms == sorted(terms)  # scikit-learn numbers terms in sorted order
@@ -129,7 +129,7 @@ def test_calibration_is_applied_to_the_logit(tiny_model):
 @pytest.mark.slow
 def test_shipped_model_is_what_training_builds(retrained_default):
     """models/default is the product of `frames train` on labels/ (library versions aside)."""
-    assert (DEFAULT_MODEL / "vocabulary.json").read_bytes() == (retrained_default / "vocabulary.json").read_bytes()
+    assert (DEFAULT_MODEL / "vocabulary.npz").read_bytes() == (retrained_default / "vocabulary.npz").read_bytes()
     shipped = json.loads((DEFAULT_MODEL / "model.json").read_text("utf-8"))
     rebuilt = json.loads((retrained_default / "model.json").read_text("utf-8"))
     shipped["training"].pop("versions"), rebuilt["training"].pop("versions")
@@ -183,6 +183,19 @@ def _pickled_npz(folder: Path) -> bytes:
     return buffer.getvalue()
 
 
+def _vocabulary(folder: Path) -> list[list[str]]:
+    """The terms of each block in a model folder's vocabulary.npz."""
+    with np.load(folder / "vocabulary.npz") as archive:
+        return [archive[f"terms_{i}"].tobytes().decode("utf-8").split("\n") for i in range(len(archive.files))]
+
+
+def _edit_vocabulary(folder: Path, change) -> None:
+    vocabulary = _vocabulary(folder)
+    change(vocabulary)
+    np.savez(folder / "vocabulary.npz", **{f"terms_{i}": np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8)
+                                           for i, terms in enumerate(vocabulary)})
+
+
 def _edit_json(path: Path, change) -> None:
     data = json.loads(path.read_text("utf-8"))
     change(data)
@@ -197,11 +210,18 @@ DAMAGE = {
                          "not one this frames can compute"),
     "threshold out of range": (lambda m: _edit_json(m / "model.json", lambda d: d["thresholds"].__setitem__(0, 7)),
                                "thresholds"),
-    "short vocabulary": (lambda m: _edit_json(m / "vocabulary.json", lambda d: d[0].pop()), "shape"),
+    "short vocabulary": (lambda m: _edit_vocabulary(m, lambda d: d[0].pop()), "shape"),
+    "missing vocabulary": (lambda m: (m / "vocabulary.npz").unlink(), "missing vocabulary.npz"),
+    "vocabulary not a zip": (lambda m: (m / "vocabulary.npz").write_bytes(b"garbage"), "vocabulary.npz: damaged"),
+    "vocabulary not text": (lambda m: np.savez(m / "vocabulary.npz", terms_0=np.zeros(3), terms_1=np.zeros(3)),
+                            "terms_0 must be a 1-d uint8 array"),
+    "vocabulary not utf-8": (lambda m: np.savez(m / "vocabulary.npz", terms_0=np.frombuffer(b"ab\xff", dtype=np.uint8),
+                                                terms_1=np.frombuffer(b"abc", dtype=np.uint8)), "not UTF-8"),
+    "vocabulary block missing": (lambda m: _edit_vocabulary(m, lambda d: d.pop()), "expected \\['terms_0', 'terms_1'\\]"),
     "pickled array": (lambda m: (m / "weights.npz").write_bytes(_pickled_npz(m)), "allow_pickle=False"),
     "duplicate frame id": (lambda m: _edit_json(m / "model.json", lambda d: d["frames"][1].update(id=d["frames"][0]["id"])),
                            "appears twice"),
-    "duplicate term": (lambda m: _edit_json(m / "vocabulary.json", lambda d: d[0].__setitem__(1, d[0][0])),
+    "duplicate term": (lambda m: _edit_vocabulary(m, lambda d: d[0].__setitem__(1, d[0][0])),
                        "lists a term twice"),
     "unknown article rule": (lambda m: _edit_json(m / "model.json", lambda d: d["article_rule"].update(kind="vote")),
                              "article_rule"),
@@ -214,6 +234,44 @@ DAMAGE = {
 @pytest.mark.parametrize("damage", list(DAMAGE))
 def test_damaged_model_folders_are_refused_before_use(model_copy, damage):
     harm, message = DAMAGE[damage]
+    harm(model_copy)
+    with pytest.raises(ModelError, match=message):
+        load_model(model_copy)
+
+
+def test_pickled_vocabulary_is_refused(model_copy):
+    np.savez(model_copy / "vocabulary.npz", terms_0=np.array([{"evil": 1}], dtype=object), terms_1=np.zeros(1, np.uint8))
+    with pytest.raises(ModelError, match="vocabulary.npz: damaged vocabulary file.*allow_pickle=False"):
+        load_model(model_copy)
+
+
+def _as_format_3(folder: Path) -> None:
+    """Rewrite a model folder as frames wrote format 3: the vocabulary as a JSON list of term lists."""
+    (folder / "vocabulary.json").write_text(json.dumps(_vocabulary(folder)), encoding="utf-8")
+    (folder / "vocabulary.npz").unlink()
+    _edit_json(folder / "model.json", lambda d: d.update(format=3))
+
+
+def test_format_3_folders_are_still_read_and_score_the_same(model_copy, tmp_path):
+    sentences = ["Western NGOs stir discord in Kazakhstan.", "Trade grew by 5% with China.", "NATO"]
+    expected = load_model(model_copy).predict_proba(sentences)
+    _as_format_3(model_copy)
+    assert np.array_equal(load_model(model_copy).predict_proba(sentences), expected)
+    from frames.model.modelfile import save_model_folder
+
+    save_model_folder(load_model(model_copy).data, tmp_path / "again")  # re-saving converts it, byte for byte
+    for name in MODEL_FILES:
+        assert (tmp_path / "again" / name).read_bytes() == (DEFAULT_MODEL / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("harm, message", [
+    (lambda m: (m / "vocabulary.json").unlink(), "missing vocabulary.json"),
+    (lambda m: _edit_json(m / "vocabulary.json", lambda d: d[0].__setitem__(1, d[0][0])),
+     "vocabulary.json: feature block 0 lists a term twice"),
+    (lambda m: _edit_json(m / "vocabulary.json", lambda d: d.pop()), "vocabulary.json: expected one list of terms"),
+])
+def test_damaged_format_3_vocabulary_is_refused(model_copy, harm, message):
+    _as_format_3(model_copy)
     harm(model_copy)
     with pytest.raises(ModelError, match=message):
         load_model(model_copy)

@@ -266,7 +266,7 @@ def test_shares_are_corrected_with_the_scoring_models_error_rates(tmp_path, tiny
                                            for fid in ("meddling", "trade")}
     model = tmp_path / "rated"
     model.mkdir()
-    for name in ("vocabulary.json", "weights.npz"):
+    for name in ("vocabulary.npz", "weights.npz"):
         (model / name).write_bytes((tiny_model / name).read_bytes())
     (model / "model.json").write_text(json.dumps(config), encoding="utf-8")
     rows = tmp_path / "rows.jsonl"

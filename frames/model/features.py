@@ -7,6 +7,7 @@ probabilities against the scikit-learn pipeline the model was exported from.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from dataclasses import dataclass
@@ -62,22 +63,33 @@ class TfidfBlock:
         self._table = np.ascontiguousarray(np.column_stack([weights * idf[:, None], idf * idf]))
         self.n_frames = weights.shape[1]
         if spec.analyzer == "char_wb":
-            self.index = {term: i for i, term in enumerate(vocabulary)}
+            self.index = dict(zip(vocabulary, range(len(vocabulary))))
         else:
             # Each token of the vocabulary gets an id from 1 (0: any other token), and each n-gram
             # the key sum(id_k * n_tokens ** (n - 1 - k)), kept sorted for searchsorted lookups.
             # Tokens never hold a space, so splitting a term on spaces gives its tokens exactly.
-            split = [term.split(" ") for term in vocabulary]
-            self.token_ids = {t: i for i, t in enumerate(sorted({t for tokens in split for t in tokens}), 1)}
+            # Built with one pass of C-level string calls and numpy: loading is on every cold start.
+            flat = " ".join(vocabulary).split(" ") if vocabulary else []
+            self.token_ids = dict(zip(sorted(set(flat)), range(1, len(flat) + 1)))
             self._n_tokens = len(self.token_ids) + 1
             if self._n_tokens ** spec.ngram_max >= 2**62:
                 raise ValueError("word n-grams too long for 64-bit keys")
+            ids = np.fromiter(map(self.token_ids.__getitem__, flat), dtype=np.int64, count=len(flat))
+            lengths = np.fromiter(map(str.count, vocabulary, itertools.repeat(" ")), dtype=np.int64,
+                                  count=len(vocabulary)) + 1
+            starts = np.cumsum(lengths) - lengths
             self._term_keys: dict[int, tuple[np.ndarray, np.ndarray]] = {}
             for n in range(spec.ngram_min, spec.ngram_max + 1):
-                pairs = sorted((_ngram_key([self.token_ids[t] for t in tokens], self._n_tokens), col)
-                               for col, tokens in enumerate(split) if len(tokens) == n)
-                self._term_keys[n] = (np.array([k for k, _ in pairs], dtype=np.int64),
-                                      np.array([c for _, c in pairs], dtype=np.int64))
+                cols = np.flatnonzero(lengths == n)
+                keys = np.zeros(len(cols), dtype=np.int64)
+                for k in range(n):
+                    keys = keys * self._n_tokens + ids[starts[cols] + k]
+                order = np.argsort(keys, kind="stable")
+                self._term_keys[n] = (keys[order], cols[order])
+            # Unigrams by direct lookup: the column of each token id's one-token term, -1 if none.
+            self._unigram_cols = np.full(self._n_tokens, -1, dtype=np.int64)
+            if spec.ngram_min == 1:
+                self._unigram_cols[self._term_keys[1][0]] = self._term_keys[1][1]
 
     def piece(self, piece: str) -> np.ndarray:
         """What one whitespace-separated piece of lower-cased text gives this block on its own.
@@ -99,6 +111,12 @@ class TfidfBlock:
         for n in range(self.spec.ngram_min, self.spec.ngram_max + 1):
             if len(tokens) < n:
                 break
+            if n == 1:
+                cols = self._unigram_cols[tokens]
+                hit = cols >= 0
+                found_rows.append(rows[hit])
+                found_cols.append(cols[hit])
+                continue
             same_row = rows[n - 1:] == rows[:len(rows) - n + 1]
             key = np.zeros(len(tokens) - n + 1, dtype=np.int64)
             known = same_row.copy()
@@ -148,13 +166,6 @@ class TfidfBlock:
         sums = np.add.reduceat(terms, row_starts, axis=0)
         out[rows[row_starts]] = sums[:, :-1] / np.sqrt(sums[:, -1:])
         return out
-
-
-def _ngram_key(ids: list[int], base: int) -> int:
-    key = 0
-    for i in ids:
-        key = key * base + i
-    return key
 
 
 class _Pieces:
@@ -214,38 +225,47 @@ class Featurizer:
 
     def logits(self, texts: list[str]) -> np.ndarray:
         """The linear scores (len(texts), n_frames) without intercepts."""
+        return self.logits_and_words(texts)[0]
+
+    def logits_and_words(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The linear scores (as ``logits``) and each text's number of whitespace-separated words."""
         out = np.zeros((len(texts), self.blocks[0].n_frames))
-        for block, (col_rows, cols) in zip(self.blocks, self._columns(texts)):
+        columns, words = self._columns(texts)
+        for block, (col_rows, cols) in zip(self.blocks, columns):
             # int32 sorts twice as fast as int64; a chunk of sentences always fits.
             dtype = np.int32 if len(texts) * block.spec.size < 2**31 else np.int64
             keys = col_rows.astype(dtype) * dtype(block.spec.size) + cols.astype(dtype)
             out += block.logits(keys, len(texts))
-        return out
+        return out, words
 
     def terms(self, texts: list[str]) -> list[BlockTerms]:
         """Per block, every term found in each text and its count: what `logits` sums, laid out to explain it."""
         found = []
-        for block, (col_rows, cols) in zip(self.blocks, self._columns(texts)):
+        for block, (col_rows, cols) in zip(self.blocks, self._columns(texts)[0]):
             keys, counts = np.unique(col_rows * block.spec.size + cols, return_counts=True)
             rows = keys // block.spec.size
             found.append(BlockTerms(rows, keys - rows * block.spec.size, counts))
         return found
 
-    def _columns(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per block, the (row, column) of every term occurrence in the texts, repeats included."""
+    def _columns(self, texts: list[str]) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
+        """Per block, the (row, column) of every term occurrence in the texts, repeats included;
+        and each text's number of pieces (whitespace-separated words)."""
         split = [text.lower().split() for text in texts]
+        words = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
+        flat = list(itertools.chain.from_iterable(split))
         with self._lock:
             if len(self._pieces.ids) > self.CACHE_LIMIT:
                 self._pieces = _Pieces(len(self.blocks))
             cache = self._pieces
             ids = cache.ids
-            new = list(dict.fromkeys(p for pieces in split for p in pieces if p not in ids))
-            if new:
-                cache.add(self.blocks, new)
-            pieces = np.array([ids[p] for ps in split for p in ps], dtype=np.int64)
+            # map() and fromiter keep the per-piece work in C; new pieces are the rare case.
+            pieces = np.fromiter(map(ids.get, flat, itertools.repeat(-1)), dtype=np.int64, count=len(flat))
+            if len(pieces) and pieces.min() < 0:
+                cache.add(self.blocks, list(dict.fromkeys(p for p in flat if p not in ids)))
+                pieces = np.fromiter(map(ids.__getitem__, flat), dtype=np.int64, count=len(flat))
         # Outside the lock: a cache only grows (appending), so these ids stay valid in `cache`
         # whatever other threads add to it or put in its place meanwhile.
-        rows = np.repeat(np.arange(len(texts), dtype=np.int64), [len(ps) for ps in split])
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), words)
         found = []
         for b, block in enumerate(self.blocks):
             values, value_rows = cache.gather(b, pieces, rows)
@@ -253,7 +273,7 @@ class Featurizer:
                 found.append((value_rows, values))
             else:
                 found.append(block.word_columns(values, value_rows))
-        return found
+        return found, words
 
 
 @dataclass(frozen=True, eq=False)

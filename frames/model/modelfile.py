@@ -1,8 +1,9 @@
 """The model folder: what training learned, stored as JSON and a pickle-free .npz.
 
 A folder holds model.json (format, frames, thresholds, feature settings, training metadata),
-vocabulary.json (the terms of each feature block, in column order) and weights.npz (idf per
-block, coefficients, intercepts). Everything is checked before any of it is used. Training also
+vocabulary.npz (the terms of each feature block, in column order, as one UTF-8 array a block:
+terms joined by newlines) and weights.npz (idf per block, coefficients, intercepts). Models
+before format 4 hold vocabulary.json (a JSON list of term lists) instead; both are read. Everything is checked before any of it is used. Training also
 writes metrics.json (its report) and codebook.json (the labels' codebook, for `frames label`),
 which scoring does not read.
 """
@@ -17,17 +18,20 @@ from pathlib import Path
 
 import numpy as np
 
-from frames.files.atomic import write_folder
 from frames.errors import ModelError
 from frames.model.features import ANALYZERS, FeatureSpec
 from frames.model.verdict import KINDS, ArticleRule, check_rule, legacy_rule
 
-MODEL_FORMAT = 3  # 2: calibration and the article rule; 3: length-aware evidence; formats 1 and 2 are still read
+# 2: calibration and the article rule; 3: length-aware evidence; 4: the vocabulary as an array file
+# (the large JSON list took longer to parse than the rest of loading). Formats 1 to 3 are still read.
+MODEL_FORMAT = 4
 MODEL_KIND = "frames-model"  # the marker that tells a model folder from any other folder
 MODEL_FILE = "model.json"
-VOCABULARY_FILE = "vocabulary.json"
+VOCABULARY_FILE = "vocabulary.npz"
+LEGACY_VOCABULARY_FILE = "vocabulary.json"  # formats 1 to 3
 WEIGHTS_FILE = "weights.npz"
 MODEL_FILES = (MODEL_FILE, VOCABULARY_FILE, WEIGHTS_FILE)
+TERM_SEPARATOR = "\n"  # never inside a term: word tokens and char_wb n-grams hold no newline
 # A fixed timestamp inside the .npz so that the same weights give the same bytes.
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -72,7 +76,7 @@ def model_files(data: ModelData) -> dict[str, bytes]:
     arrays.update(coef=data.coef, intercept=data.intercept)
     return {
         MODEL_FILE: _json_bytes(config),
-        VOCABULARY_FILE: _json_bytes([list(v) for v in data.vocabularies], indent=None),
+        VOCABULARY_FILE: _npz_bytes(_vocabulary_arrays(data.vocabularies)),
         WEIGHTS_FILE: _npz_bytes(arrays),
     }
 
@@ -104,10 +108,22 @@ def save_model_folder(data: ModelData, folder: str | Path, extra: dict[str, byte
     ``folder`` (see frames.files.atomic.replace_folder for where the two models are then).
     Only a model folder is ever replaced; anything else at ``folder`` is refused.
     """
+    from frames.files.atomic import write_folder  # here: scoring never writes, and need not import it
+
     folder = Path(folder)
     if (folder.exists() or folder.is_symlink()) and not is_model_folder(folder):
         raise ModelError(f"{folder}: is not a frames model folder; refusing to replace it")
     write_folder(folder, {**model_files(data), **(extra or {})})
+
+
+def _vocabulary_arrays(vocabularies: tuple[tuple[str, ...], ...]) -> dict[str, np.ndarray]:
+    """Each block's terms as one uint8 array: their UTF-8 bytes, joined by newlines."""
+    arrays = {}
+    for i, terms in enumerate(vocabularies):
+        if any(TERM_SEPARATOR in t or not t for t in terms):
+            raise ModelError(f"feature block {i} has an empty term or one with a newline; it cannot be saved")
+        arrays[f"terms_{i}"] = np.frombuffer(TERM_SEPARATOR.join(terms).encode("utf-8"), dtype=np.uint8)
+    return arrays
 
 
 def _calibration(data: ModelData) -> np.ndarray:
@@ -145,25 +161,32 @@ def read_model(folder: str | Path) -> ModelData:
             raise ModelError(f"{folder}: is a file, not a model folder; give the folder `frames train` wrote")
         raise ModelError(f"{folder}: no such folder; give a model folder, or train one with "
                          f"`frames train --out {folder}`")
-    missing = [name for name in MODEL_FILES if not (folder / name).is_file()]
-    if missing:
-        raise ModelError(f"{folder}: incomplete model, missing {', '.join(missing)}; retrain it with `frames train`")
+    if not (folder / MODEL_FILE).is_file():
+        raise ModelError(f"{folder}: incomplete model, missing {MODEL_FILE}; retrain it with `frames train`")
     config = _read_json(folder / MODEL_FILE)
     if not isinstance(config, dict) or not isinstance(config.get("format"), int):
         raise ModelError(f"{folder / MODEL_FILE}: not a frames model file (no integer \"format\")")
     if config["format"] > MODEL_FORMAT:
         raise ModelError(f"{folder / MODEL_FILE}: model format {config['format']} is newer than this frames "
                          f"reads ({MODEL_FORMAT}); upgrade frames")
-    if config["format"] not in (1, 2, MODEL_FORMAT):
+    if config["format"] not in (1, 2, 3, MODEL_FORMAT):
         raise ModelError(f"{folder / MODEL_FILE}: unsupported model format {config['format']}")
+    vocabulary_file = VOCABULARY_FILE if config["format"] >= 4 else LEGACY_VOCABULARY_FILE
+    missing = [name for name in (vocabulary_file, WEIGHTS_FILE) if not (folder / name).is_file()]
+    if missing:
+        raise ModelError(f"{folder}: incomplete model, missing {', '.join(missing)}; retrain it with `frames train`")
     frames, thresholds, features, rule, calibration = _check_config(config, folder / MODEL_FILE)
-    vocab = _read_json(folder / VOCABULARY_FILE)
-    if (not isinstance(vocab, list) or len(vocab) != len(features)
-            or not all(isinstance(v, list) and all(isinstance(t, str) for t in v) for v in vocab)):
-        raise ModelError(f"{folder / VOCABULARY_FILE}: expected one list of terms per feature block ({len(features)})")
+    if config["format"] >= 4:
+        vocab = _read_vocabulary(folder / VOCABULARY_FILE, len(features))
+    else:
+        vocab = _read_json(folder / LEGACY_VOCABULARY_FILE)
+        if (not isinstance(vocab, list) or len(vocab) != len(features)
+                or not all(isinstance(v, list) and all(isinstance(t, str) for t in v) for v in vocab)):
+            raise ModelError(f"{folder / LEGACY_VOCABULARY_FILE}: expected one list of terms per feature block "
+                             f"({len(features)})")
     for i, terms in enumerate(vocab):
         if len(set(terms)) != len(terms):
-            raise ModelError(f"{folder / VOCABULARY_FILE}: feature block {i} lists a term twice; retrain the model")
+            raise ModelError(f"{folder / vocabulary_file}: feature block {i} lists a term twice; retrain the model")
     features = tuple(FeatureSpec(f.analyzer, f.ngram_min, f.ngram_max, len(v)) for f, v in zip(features, vocab))
     arrays = _read_npz(folder / WEIGHTS_FILE, len(features))
     n_features = sum(f.size for f in features)
@@ -172,7 +195,7 @@ def read_model(folder: str | Path) -> ModelData:
     for name, shape in shapes.items():
         if arrays[name].shape != shape:
             raise ModelError(f"{folder / WEIGHTS_FILE}: {name} has shape {arrays[name].shape}, expected {shape} "
-                             f"to match {MODEL_FILE} and {VOCABULARY_FILE}")
+                             f"to match {MODEL_FILE} and {vocabulary_file}")
     return ModelData(
         frame_ids=tuple(f["id"] for f in frames),
         frame_names=tuple(f["name"] for f in frames),
@@ -254,6 +277,36 @@ def _check_config(config: dict, path: Path):
                                                                   and np.isfinite(v) for v in r) for r in calibration)):
         raise ModelError(f"{path}: \"calibration\" must hold one finite [a, b] pair per frame")
     return frames, thresholds, features, rule, np.asarray(calibration, dtype=np.float64)
+
+
+def _read_vocabulary(path: Path, n_blocks: int) -> list[list[str]]:
+    """The terms of each block from vocabulary.npz: one uint8 array a block, UTF-8, newline-separated."""
+    expected = {f"terms_{i}" for i in range(n_blocks)}
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            names = set(archive.files)
+            if names != expected:
+                raise ModelError(f"{path}: holds arrays {sorted(names)}, expected {sorted(expected)} "
+                                 f"(one per feature block in {MODEL_FILE})")
+            arrays = [archive[f"terms_{i}"] for i in range(n_blocks)]
+    except ModelError:
+        raise
+    except Exception as exc:  # zipfile, format and pickle refusals all mean a damaged file
+        raise ModelError(f"{path}: damaged vocabulary file ({type(exc).__name__}: {exc}); retrain the model") from None
+    vocab = []
+    for i, array in enumerate(arrays):
+        if array.dtype != np.uint8 or array.ndim != 1:
+            raise ModelError(f"{path}: terms_{i} must be a 1-d uint8 array (UTF-8 text), "
+                             f"got {array.dtype} of shape {array.shape}")
+        try:
+            text = array.tobytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ModelError(f"{path}: terms_{i} is not UTF-8 text ({exc}); retrain the model") from None
+        terms = text.split(TERM_SEPARATOR) if text else []
+        if "" in terms:
+            raise ModelError(f"{path}: terms_{i} holds an empty term; retrain the model")
+        vocab.append(terms)
+    return vocab
 
 
 def _read_npz(path: Path, n_blocks: int) -> dict[str, np.ndarray]:

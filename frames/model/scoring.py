@@ -78,12 +78,13 @@ class Model:
         ``evidence_words`` (see ``evidence_scale``)."""
         sentences = _sentence_list(sentences)
         evidence = np.zeros((len(sentences), len(self.frames)))
+        words = np.zeros(len(sentences))
         # Chunks keep the per-term arrays small enough to stay in cache.
         for start in range(0, len(sentences), self.CHUNK):
             chunk = sentences[start:start + self.CHUNK]
-            evidence[start:start + len(chunk)] = self._featurizer.logits(chunk)
-        if self.data.evidence_words:
-            evidence *= self.evidence_scale(sentences)[:, None]
+            evidence[start:start + len(chunk)], words[start:start + len(chunk)] = self._featurizer.logits_and_words(chunk)
+        if self.data.evidence_words:  # evidence_scale, from the word counts the featurizer already made
+            evidence *= np.minimum(1.0, words / self.data.evidence_words)[:, None]
         return evidence + self.data.intercept
 
     def evidence_scale(self, sentences: list[str]) -> np.ndarray:
