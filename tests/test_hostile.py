@@ -303,7 +303,7 @@ def test_ctrl_c_while_batch_workers_start_is_one_line(tmp_path):
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    for i in range(400):
+    for i in range(3000):  # enough work that the batch is still running when the workers have started
         (corpus / f"a{i:04d}.txt").write_text("Trade between the neighbours grew by a fifth. " * 20, encoding="utf-8")
     command = [sys.executable, "-m", "frames", "batch", str(corpus), "--out", str(tmp_path / "s.jsonl"), "--jobs", "2"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,

@@ -105,7 +105,7 @@ def train(
 ) -> None:
     """Train a model on a labels folder, choosing features and C by cross-validation grouped by source.
 
-    Writes model.json, vocabulary.json, weights.npz and metrics.json to --out (never over an
+    Writes model.json, vocabulary.npz, weights.npz and metrics.json to --out (never over an
     existing model without --force), then prints the out-of-fold scores per frame beside the
     previous model's (the one replaced, else the default model), with the change.
 

@@ -274,7 +274,10 @@ def check_labels(labels_dir: str | Path) -> list[Problem]:
 
 def missing_corpora(labels_dir: str | Path) -> list[MissingCorpus]:
     """One problem for each registered corpus of a labels folder whose file is missing, counting the
-    sentence and article rows that point into it; nothing is resolved, so this is quick."""
+    sentence and article rows that point into it; nothing is resolved, so this is quick. A folder that
+    is not there has none (loading it says what is wrong)."""
+    if not Path(labels_dir).is_dir():
+        return []
     texts = CorpusTexts.near(labels_dir)
     if not any(texts.missing(corpus) for corpus in texts.entries):
         return []
