@@ -421,7 +421,7 @@ def _read_rows(path: Path, date_field: str, by: tuple[str, ...]) -> tuple[tuple[
 
 def _open_text(path: Path) -> io.TextIOBase:
     raw = gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
-    return io.TextIOWrapper(raw, encoding="utf-8", errors="strict", newline="")
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")  # -sig: `batch --excel` CSV
 
 
 def _field(row: dict, meta: object, name: str) -> object:
