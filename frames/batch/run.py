@@ -232,8 +232,11 @@ def find_articles(root: Path, pattern: str = "*.txt", recursive: bool = True) ->
                 elif is_file:
                     found.append(path)
                     if entry.is_symlink():
-                        target = os.stat(entry.path)
-                        file_links.append((path, (target.st_dev, target.st_ino)))
+                        try:
+                            target = os.stat(entry.path)
+                            file_links.append((path, (target.st_dev, target.st_ino)))
+                        except OSError:  # gone since: scoring it will say so
+                            pass
                     else:
                         files[(info.st_dev, entry.inode())] = path
                 elif entry.is_symlink():
