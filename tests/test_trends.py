@@ -219,6 +219,8 @@ def test_a_batch_csv_reads_like_its_jsonl(tmp_path, results):
     from_jsonl = compute_trends(results, "month", ("outlet",))
     assert from_csv.rows == from_jsonl.rows and from_csv.counted == from_jsonl.counted == 6
     assert (from_csv.no_date, from_csv.bad_date, from_csv.not_scored) == (2, 2, 1)
+    out.write_bytes(b"\xef\xbb\xbf" + out.read_bytes())  # as `frames batch --excel` writes it
+    assert compute_trends([out, out], "month", ("outlet",)).rows == from_jsonl.rows  # the id column is found
 
 
 @pytest.mark.parametrize(("rows", "args", "message"), [
