@@ -121,7 +121,7 @@ def test_strict_stops_at_the_first_bad_file(mixed, tmp_path):
     ("args", "message"),
     [
         (["--resume"], "--resume needs --out"),
-        (["--out", "x.csv", "--evidence", "2"], "--evidence is for JSONL output"),
+        (["--out", "x.jsonl", "--excel"], "--excel writes CSV"),
         (["--out", "x.jsonl", "--resume", "--force"], "clash"),
         (["--scheduler", "tcp://127.0.0.1:1"], "--scheduler is for --backend dask"),
         (["--out", "x.parquet"], "cannot tell the format"),
@@ -282,3 +282,23 @@ def test_dask_local_cluster_gives_the_same_rows(tmp_path):
         result = run(corpus, "--out", remote, "--backend", "dask", "--scheduler", cluster.scheduler_address)
         assert result.exit_code == 0, result.output
     assert remote.read_bytes() == local.read_bytes()
+
+
+def test_a_file_link_to_an_article_already_found_is_scored_once(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus", 4)
+    (corpus / "part0" / "again.txt").symlink_to(corpus / "part1" / "article-0001.txt")
+    (corpus / "a-link.txt").symlink_to(corpus / "part0" / "article-0000.txt")  # sorts before its target
+    outside = tmp_path / "outside.txt"
+    outside.write_text("Trade between the neighbours grew by a fifth despite the restrictions.", encoding="utf-8")
+    (corpus / "x1.txt").symlink_to(outside)
+    (corpus / "x2.txt").symlink_to(outside)
+    out = tmp_path / "scores.jsonl"
+    result = run(corpus, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert [r["path"] for r in jsonl(out)] == ["part0/article-0000.txt", "part0/article-0002.txt",
+                                               "part1/article-0001.txt", "part1/article-0003.txt", "x1.txt"]
+    reasons = {s["path"]: s["reason"] for s in jsonl(Path(str(out) + ".errors.jsonl"))}
+    assert reasons == {
+        "a-link.txt": "symbolic link to part0/article-0000.txt, an article already read: not scored twice",
+        "part0/again.txt": "symbolic link to part1/article-0001.txt, an article already read: not scored twice",
+        "x2.txt": "symbolic link to x1.txt, an article already read: not scored twice"}

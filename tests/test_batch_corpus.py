@@ -288,10 +288,15 @@ def test_a_bad_meta_file_is_refused_before_any_work(folder, tmp_path, content, m
     ("corpus", ["--glob", "*.md"], "--glob and --no-recursive choose files in a folder"),
     ("folder", ["--text-field", "body"], "--text-field and --id-field name the fields of a corpus file"),
     ("folder", ["--meta", "date"], "for a folder, give them in a CSV with --meta-file"),
-    ("corpus", ["--meta", "date,sha256"], "--meta 'sha256': not a field a row can keep"),
+    ("corpus", ["--meta", "date,sha256"], "--meta 'sha256': rows already hold their own 'sha256'; keep the field "
+                                          "under another name with --meta sha256=source_sha256"),
+    ("corpus", ["--meta", "date,outlet=language"], "rows already hold their own 'language'"),
+    ("corpus", ["--meta", "text=body"], "--meta 'text': not a field a row can keep"),
+    ("corpus", ["--meta", "date,outlet=date"], "--meta names a field twice"),
     ("corpus", ["--meta", "date,date"], "--meta names a field twice"),
     ("missing", [], "no such file"),
-], ids=["meta-file-on-corpus", "glob-on-corpus", "text-field-on-folder", "meta-on-folder", "reserved", "twice", "missing"])
+], ids=["meta-file-on-corpus", "glob-on-corpus", "text-field-on-folder", "meta-on-folder", "reserved",
+        "renamed-to-reserved", "text-as-meta", "renamed-twice", "twice", "missing"])
 def test_options_that_do_not_fit_the_input_are_refused(corpus, folder, tmp_path, source, args, message):
     target = {"corpus": corpus, "folder": folder, "missing": tmp_path / "nope.jsonl"}[source]
     result = run(target, *args, "--out", tmp_path / "s.jsonl")
@@ -314,3 +319,42 @@ def test_batch_then_trends(tmp_path):
         cell = next(t for t in trends.rows if t.period == "2022-01" and t.group == (OUTLETS[0],))
         assert cell.n == len(january)
         assert cell.frames[trends.frames.index(fid)].present == sum(r["frames"][fid]["present"] for r in january)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_meta_keeps_a_reserved_field_under_another_name(tmp_path, fmt):
+    docs = [dict(d, language="ru") for d in documents(3)]
+    corpus = write_jsonl(tmp_path / "corpus.jsonl", docs)
+    refused = run(corpus, "--meta", "date,language", "--out", tmp_path / f"refused.{fmt}")
+    assert refused.exit_code == 1 and "--meta language=source_language" in refused.stderr
+    out = tmp_path / f"scores.{fmt}"
+    result = run(corpus, "--meta", "date,language=source_language", "--out", out)
+    assert result.exit_code == 0, result.output
+    if fmt == "jsonl":
+        rows = jsonl(out)
+        assert [r["meta"] for r in rows] == [{"date": d["date"], "source_language": "ru"} for d in docs]
+        assert {r["language"] for r in rows} == {"en"}  # the row's own, as detected
+    else:
+        with open(out, encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert [(r["date"], r["source_language"], r["language"]) for r in rows] == [(d["date"], "ru", "en") for d in docs]
+    resumed = run(corpus, "--meta", "date,language=source_language", "--out", out, "--resume")
+    assert resumed.exit_code == 0 and "unchanged 3" in resumed.stderr
+
+
+def test_rows_repeating_an_earlier_row_are_one_line_not_one_error_each(tmp_path):
+    docs = documents(4)
+    rows = docs + [docs[1]] * 300 + [docs[2], dict(docs[3], text="Another text under a used id.")]
+    corpus = write_jsonl(tmp_path / "corpus.jsonl", rows)
+    out = tmp_path / "scores.jsonl"
+    result = run(corpus, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert [r["id"] for r in jsonl(out)] == [d["id"] for d in docs]
+    errors = jsonl(Path(f"{out}.errors.jsonl"))
+    assert len(errors) == 2
+    assert errors[0] == {"path": f"{corpus}:306", "reason": f"id {docs[3]['id']!r} appears twice (first on line 4, "
+                                                             f"with another text); ids must be unique"}
+    assert errors[1] == {"path": str(corpus), "reason": "301 rows repeat an earlier row's id and text (line 5 repeats "
+                                                         "line 2, line 6 repeats line 2, line 7 repeats line 2, ...): "
+                                                         "each article is scored once"}
+    assert "skipped 2" in result.stderr and result.stderr.count("\n  skipped ") == 2

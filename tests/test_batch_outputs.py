@@ -77,3 +77,52 @@ def test_a_json_out_is_refused_with_the_jsonl_name(tmp_path, article, extra):
     assert result.exit_code == 1 and not out.exists()
     assert result.stderr == (f"error: {out}: batch writes JSON Lines (one object a line, appended as it goes), which "
                              "JSON readers refuse in a .json file; name it scores.jsonl\n")
+
+
+@pytest.fixture
+def two(tmp_path) -> Path:
+    """Two articles: one carrying frames, one about the weather."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Officials accused Washington of trying to pull Astana away from Moscow.\n"
+                                  "Trade between the neighbours grew by a fifth despite the restrictions. "
+                                  "A joint plant in Kostanay will assemble tractors for both markets.", encoding="utf-8")
+    (folder / "b.txt").write_text("Rain is expected in the capital over the weekend. The festival opens on Friday.",
+                                  encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_batch_csv_carries_the_evidence_sentences_of_jsonl(two, tmp_path, n):
+    run("batch", two, "--out", tmp_path / "s.jsonl", "--evidence", n)
+    result = run("batch", two, "--out", tmp_path / "s.csv", "--evidence", n)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in (tmp_path / "s.jsonl").read_text("utf-8").splitlines()]
+    with open(tmp_path / "s.csv", encoding="utf-8", newline="") as handle:
+        table = list(csv.DictReader(handle))
+    frames = list(rows[0]["frames"])
+    assert list(table[0])[-len(frames):] == [f"{f}_evidence" for f in frames]
+    for row, line in zip(rows, table):
+        for f in frames:
+            assert line[f"{f}_evidence"] == " | ".join(e["text"] for e in row["evidence"][f])
+            assert len(row["evidence"][f]) <= n
+    assert any(line[f"{f}_evidence"] for line in table for f in frames)
+    resumed = run("batch", two, "--out", tmp_path / "s.csv", "--resume")  # without --evidence: other columns
+    assert resumed.exit_code == 1 and "--evidence" in resumed.stderr
+
+
+def test_excel_csv_starts_with_a_byte_order_mark_and_reads_back(two, tmp_path):
+    out = tmp_path / "scores.csv"
+    result = run("batch", two, "--out", out, "--excel")
+    assert result.exit_code == 0, result.output
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfpath,sha256,") and data.count(b"\xef\xbb\xbf") == 1
+    (two / "c.txt").write_text("Joint energy projects bind the two economies ever closer.", encoding="utf-8")
+    resumed = run("batch", two, "--out", out, "--resume", "--excel")
+    assert resumed.exit_code == 0 and "unchanged 2" in resumed.stderr, resumed.output
+    assert out.read_bytes().count(b"\xef\xbb\xbf") == 1 and len(out.read_text("utf-8-sig").splitlines()) == 4
+    assert run("batch", two, "--out", out, "--force").exit_code == 0  # replaced: a batch output despite the mark
+    from frames.show.report_files import read_batch_result
+
+    run("batch", two, "--out", out, "--excel", "--force")
+    assert read_batch_result(out)[0] == "path" and len(read_batch_result(out)[1]) == 3

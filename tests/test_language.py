@@ -55,6 +55,35 @@ def test_too_little_text_is_undetermined_and_scored(text):
     assert language.code == UNDETERMINED and unscored_reason(language, "en") is None
 
 
+def _hashes(kind: str) -> str:
+    import hashlib
+    import uuid
+
+    if kind == "sha256":
+        return "id,sha256\n" + "".join(f"a{i},{hashlib.sha256(str(i).encode()).hexdigest()}\n" for i in range(40))
+    if kind == "md5":
+        return "".join(f"{hashlib.md5(str(i).encode()).hexdigest()}\n" for i in range(60))
+    return "".join(f"{uuid.UUID(int=i * 7919 + 123456789)}; " for i in range(40))
+
+
+@pytest.mark.parametrize("kind", ["sha256", "md5", "uuid"])
+def test_hashes_and_ids_are_undetermined_not_portuguese(kind):
+    """Letters inside a hash (5feceb66...) are not words: too few words to tell a language."""
+    language = detect_language(_hashes(kind))
+    assert language.code == UNDETERMINED and unscored_reason(language, "en") is None
+
+
+def test_batch_scores_a_file_of_hashes_as_undetermined(two_languages, tmp_path):
+    (two_languages / "ru.txt").unlink()
+    (two_languages / "hashes.txt").write_text(_hashes("sha256"), encoding="utf-8")
+    out = tmp_path / "scores.jsonl"
+    result = runner.invoke(app, ["batch", str(two_languages), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = {json.loads(line)["path"]: json.loads(line) for line in out.read_text("utf-8").splitlines()}
+    assert (rows["hashes.txt"]["language"], rows["hashes.txt"]["scored"]) == (UNDETERMINED, True)
+    assert rows["en.txt"]["language"] == "en" and "not scored" not in result.stderr
+
+
 def test_a_script_without_a_named_language_is_not_scored():
     language = detect_language("قال الوزير إن العلاقات بين روسيا وكازاخستان مهمة للبلدين وإن التجارة الثنائية بلغت")
     assert (language.code, language.script) == (UNDETERMINED, "arabic")

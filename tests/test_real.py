@@ -72,7 +72,7 @@ def test_corpus_rows_and_bad_rows_are_reported_with_their_line(tmp_path):
     assert [str(p) for p in items[1:]] == [
         f"{path}:2: no text in field 'text' (fields: id); give --text-field",
         f"{path}:3: malformed JSON (Expecting value at column 1)",
-        f"{path}:4: id 'a' appears twice; ids must be unique",
+        f"{path}:4: id 'a' appears twice (first on line 1, with another text); ids must be unique",
         f"{path}:5: not UTF-8 (invalid start byte at byte 21); re-save it as UTF-8",
     ]
     assert all(isinstance(p, Problem) for p in items[1:])

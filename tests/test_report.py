@@ -18,6 +18,7 @@ from frames import load_model, read_article
 from frames.cli import app
 from frames.model.explain import explain_sentences
 from frames.show.report import build_report, render_page
+from frames.show.words import by_word
 from frames.show.report_files import is_report, write_article_report
 
 from conftest import DEFAULT_MODEL
@@ -181,16 +182,113 @@ def test_markup_in_the_article_is_shown_as_text(model):
     assert squash("".join(page.article)) == squash(text)
 
 
-def test_each_sentence_has_details_with_scores_and_top_ngrams(model, report):
+def test_each_sentence_has_details_with_scores_and_top_words(model, report):
     page = Page(render_page(report))
-    explained = explain_sentences(model, [s.text for s in report.result.sentences], top=3)
+    explained = explain_sentences(model, [s.text for s in report.result.sentences], top=None)
     for s, x in zip(report.result.sentences, explained):
         details = "".join(page.details[f"x{s.index}"])
         for f, score in zip(x.frames, s.scores):
             assert f.name in details and f"{score:.2f}" in details and f"{number(f.logit)} = {number(f.intercept)}" in details
-            for c in f.towards + f.away:
-                assert c.term in details
+            words = by_word(s.text, f.towards + f.away)
+            for w in [w for w in words if w.value > 0][:3] + [w for w in reversed(words) if w.value < 0][:3]:
+                shown = f"+{w.value:.2f}" if w.value >= 0 else f"\u2212{-w.value:.2f}"
+                assert f"{w.word} {shown}" in details
         assert f'<details id="x{s.index}">' in render_page(report)
+
+
+def test_character_ngrams_read_as_the_words_they_come_from(model):
+    text = "Western sanctions failed to stop trade, officials said."
+    (x,) = explain_sentences(model, [text], top=None)
+    for f in x.frames:
+        parts = f.towards + f.away
+        words = by_word(text, parts)
+        assert sum(w.value for w in words) == pytest.approx(sum(c.value for c in parts))  # nothing lost or counted twice
+        assert sum(w.value for w in words) == pytest.approx(f.logit - f.intercept, abs=1e-6)
+        assert [w.value for w in words] == sorted((w.value for w in words), reverse=True)
+        named = {w.word for w in words}
+        assert {"sanctions", "trade", "officials"} <= named  # "trade," is the word trade
+        sanctions = next(w for w in words if w.word == "sanctions")
+        assert any(c.analyzer == "char_wb" and "sanc" in c.raw for c in sanctions.ngrams)
+        assert all(c.analyzer == "word" or c.raw in " sanctions " for c in sanctions.ngrams)
+
+
+def test_by_word_shares_an_ngram_between_the_words_holding_it():
+    from frames.model.explain import Contribution
+
+    def part(raw, analyzer, value):
+        return Contribution(raw, raw, analyzer, 1, 1.0, value, value)
+
+    words = by_word("Trade trades. Western trade", [part("trad", "char_wb", 0.9), part(" wes", "char_wb", -0.4),
+                                                    part("western trade", "word", 0.2), part("trade", "word", 0.1)])
+    got = {w.word: round(w.value, 6) for w in words}
+    assert got == {"trade": round(0.9 * 2 / 3 + 0.1, 6), "trades": round(0.9 / 3, 6), "western": -0.4,
+                   "western trade": 0.2}
+    assert [w.word for w in words] == ["trade", "trades", "western trade", "western"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Moscow accuses the West of meddling\n\nOfficials said so.", "Moscow accuses the West of meddling"),
+    ("\n\n  Trade   grows \nMore text.", "Trade grows"),
+    ("Officials in Moscow accused Western capitals of meddling. Then they said much more about trade, the "
+     "sanctions and the closest ally of the country.", "Officials in Moscow accused Western capitals of meddling."),
+    ("word " * 60, "word " * 23 + "word\u2026"),
+])
+def test_headline_is_the_first_line_or_sentence(model, text, expected):
+    report = build_report(model, read_article_text(text), created=CREATED)
+    assert report.headline == expected
+    html = render_page(report)
+    assert f"<title>{expected}: frames report</title>" in html and f"<h1>{expected}</h1>" in html
+    assert "inline.txt" in html  # the file is still named, under the title
+
+
+def test_a_sentence_with_several_frames_gets_a_badge_and_a_stripe_per_frame_never_a_blend(report):
+    ids = [f.id for f in report.result.frames]
+    html = render_page(carrying(carrying(report, 2, {ids[0]: 0.6, ids[-1]: 0.95}), 1, {ids[0]: 0.9}))
+    last = len(ids) - 1
+    start = html.index('id="s2"')
+    sentence = html[html.rindex("<a ", 0, start):html.index("</a>", start)]
+    assert 'class="s multi"' in sentence
+    assert f'<span class="badges" aria-hidden="true"><span class="badge f{last}"></span><span class="badge f0"></span></span>' in sentence
+    assert ".multi .h { background: none; border-bottom-color: rgb(var(--c)); }" in html  # full legend colours
+    one = html[html.rindex("<a ", 0, html.index('id="s1"')):]
+    assert one.startswith('<a class="s" id="s1"') and "badge" not in one[:one.index("</a>")]  # one frame: its tint
+    assert f".off-{last} .badge.f{last}{{display:none}}" in html
+    assert Page(html).sentences[2]["frames"] == {"f0", f"f{last}"}
+
+
+def test_a_heading_is_marked_as_a_fragment_not_counted(report):
+    html = render_page(carrying(report, 0, {report.result.frames[0].id: 0.9}))  # the headline carries a frame
+    first = html[html.rindex("<a ", 0, html.index('id="s0"')):]
+    assert first.startswith('<a class="s frag" id="s0"') and "heading / fragment: not counted" in first
+    assert '<small class="fragment">heading / fragment: not counted for the verdict</small>' in html
+
+
+def test_a_long_article_explains_only_its_highest_scoring_sentences_and_says_so(model, seeds):
+    text = "\n\n".join(seed.read_text("utf-8") for seed in seeds[:3])
+    report = build_report(model, read_article_text(text), created=CREATED, explained=4)
+    n = len(report.result.sentences)
+    html = render_page(report)
+    page = Page(html)
+    explained = [s for s, x in zip(report.result.sentences, report.explanations) if x is not None]
+    best = sorted(report.result.sentences, key=lambda s: (-max(s.scores), s.index))[:4]
+    assert sorted(s.index for s in explained) == sorted(s.index for s in best) and n > 4
+    assert sorted(page.details) == sorted(f"x{s.index}" for s in best)
+    assert f"the 4 highest-scoring of the {n} sentences" in html and "--sentence N</code> explains" in html
+    assert page.problems == [] and all(link[1:] in page.ids for link in page.links)  # no link to a missing detail
+    assert sorted(page.sentences) == [s.index for s in report.result.sentences]
+
+
+def test_a_one_megabyte_article_gives_a_page_a_few_times_its_size(model, seeds, tmp_path):
+    from frames.show.report import EXPLAINED
+
+    big = tmp_path / "big.txt"
+    big.write_text("\n\n".join([seeds[0].read_text("utf-8")] * 400)[:1_000_000], encoding="utf-8")
+    out = tmp_path / "big.html"
+    result = run("report", big, "-o", out)
+    assert result.exit_code == 0, result.output
+    html = out.read_text("utf-8")
+    assert html.count('<details id="x') == EXPLAINED and out.stat().st_size < 6_000_000
+    assert f"the {EXPLAINED} highest-scoring of the" in html
 
 
 def test_header_shows_each_frames_bar_threshold_verdict_and_reason(report):

@@ -175,7 +175,7 @@ def test_week_and_day_periods(results):
 
 
 def test_several_results_count_together(results, tmp_path):
-    other = write_jsonl(tmp_path / "other.jsonl", [row("2022-01-09", "c.uz", trade=True, n=1)])
+    other = write_jsonl(tmp_path / "other.jsonl", [row("2022-01-09", "c.uz", trade=True, n=99)])
     trends = compute_trends([results, other], "month", ("outlet",))
     assert trends.counted == 7 and ("c.uz",) in trends.groups and trends.source == f"{results}, {other}"
     assert trends.bad_date_examples[0].startswith(f"{results}:8: ")
@@ -219,6 +219,8 @@ def test_a_batch_csv_reads_like_its_jsonl(tmp_path, results):
     from_jsonl = compute_trends(results, "month", ("outlet",))
     assert from_csv.rows == from_jsonl.rows and from_csv.counted == from_jsonl.counted == 6
     assert (from_csv.no_date, from_csv.bad_date, from_csv.not_scored) == (2, 2, 1)
+    out.write_bytes(b"\xef\xbb\xbf" + out.read_bytes())  # as `frames batch --excel` writes it
+    assert compute_trends([out, out], "month", ("outlet",)).rows == from_jsonl.rows  # the id column is found
 
 
 @pytest.mark.parametrize(("rows", "args", "message"), [
@@ -252,7 +254,8 @@ def test_cli_json(results):
     assert [r["period"] for r in out["rows"]] == ["2021-Q4", "2022-Q1"]
     assert out["rows"][1]["frames"]["meddling"] == {"present": 3, "share": 0.6, "low": pytest.approx(wilson(3, 5)[0]),
                                                     "high": pytest.approx(wilson(3, 5)[1]),
-                                                    "sentence_share": pytest.approx(0.85 / 5), "corrected": None}
+                                                    "sentence_share": pytest.approx(0.85 / 5), "corrected": None,
+                                                    "articles": ["doc-0", "doc-2", "doc-4"]}
     assert out["correction"].startswith("shares not corrected: rows were scored by")  # not the shipped model
 
 
@@ -287,14 +290,104 @@ def test_shares_are_corrected_with_the_scoring_models_error_rates(tmp_path, tiny
     assert "corrected shares use model rated" in result.stderr
     assert corrected_share(5, 10, {"tpr": 0.5, "fpr": 0.45, "positives": 9, "negatives": 9}) is None  # too weak
     assert model_info(model).article_rates["meddling"]["tpr"] == 0.8
+    table = tmp_path / "trends.csv"
+    assert run(rows, "--model", model, "--csv", table).exit_code == 0
+    with open(table, encoding="utf-8", newline="") as handle:
+        meddling = next(line for line in csv.DictReader(handle) if line["frame"] == "meddling")
+    assert float(meddling["corrected_share"]) == pytest.approx(0.5)
+    assert float(meddling["corrected_low"]) == pytest.approx(low, abs=1e-5)
+
+
+def test_a_result_given_twice_counts_each_article_once(results, tmp_path):
+    once = json.loads(run(results, "--json").stdout)
+    result = run(results, results, "--json")
+    assert result.exit_code == 0, result.output
+    twice = json.loads(result.stdout)
+    assert twice["rows"] == once["rows"] and twice["counted"] == 6 and twice["duplicates"] == 11
+    assert twice["read"] == 22 and "11 duplicate rows dropped" in result.stderr
+    rescored = write_jsonl(tmp_path / "rescored.jsonl", [dict(row("2022-01-03", meddling=True, n=0), sha256="1" * 64)])
+    changed = compute_trends([results, rescored])  # same id, another text: another article, counted
+    assert (changed.duplicates, changed.counted) == (0, 7)
+
+
+def test_rows_of_two_models_are_refused_unless_grouped_by_model(results, tmp_path):
+    other = [dict(row("2022-01-05", trade=True, n=k), model={"name": "big", "data_sha256": "cd" * 32}) for k in range(3)]
+    mixed = write_jsonl(tmp_path / "big.jsonl", other)
+    refused = run(results, mixed)
+    assert refused.exit_code == 1
+    assert "scored by 2 models (tiny (data abababababab), big (data cdcdcdcdcdcd))" in refused.stderr
+    assert "add --by model" in refused.stderr
+    grouped = run(results, mixed, "--by", "model", "--json")
+    assert grouped.exit_code == 0, grouped.output
+    counts = {}
+    for r in json.loads(grouped.stdout)["rows"]:
+        counts[r["group"]["model"]] = counts.get(r["group"]["model"], 0) + r["n"]
+    assert counts == {"tiny (data abababababab)": 6, "big (data cdcdcdcdcdcd)": 3}  # same ids, other model: not repeats
+
+
+@pytest.mark.parametrize(("titles", "warned"), [(50, False), (51, True)])
+def test_more_than_50_groups_are_warned_about(tmp_path, titles, warned):
+    rows = [dict(row("2022-01-05", n=k), title=f"Headline {k}") for k in range(titles)]
+    result = run(write_jsonl(tmp_path / "s.jsonl", rows), "--by", "title")
+    assert result.exit_code == 0, result.output
+    assert (f"warning: --by title makes {titles} groups" in result.stderr) is warned
+
+
+def test_csv_table_is_one_line_per_period_group_and_frame(results, tmp_path):
+    rows = [dict(r, meta={**r["meta"], "outlet": "=HYPERLINK(\"http://x\")"}) if r.get("id") == "doc-2" else r
+            for r in map(json.loads, results.read_text("utf-8").splitlines()[:11])]
+    scores = write_jsonl(tmp_path / "scores.jsonl", rows)
+    table = tmp_path / "trends.csv"
+    result = run(scores, "--by", "month", "--by", "outlet", "--csv", table)
+    assert result.exit_code == 0, result.output
+    assert f"wrote {table}" in result.stderr
+    with open(table, encoding="utf-8", newline="") as handle:
+        lines = list(csv.DictReader(handle))
+    assert list(lines[0]) == ["period", "outlet", "frame", "articles", "present", "share", "low", "high",
+                              "sentence_share", "corrected_share", "corrected_low", "corrected_high"]
+    trends = compute_trends(scores, "month", ("outlet",))
+    assert len(lines) == len(trends.rows) * len(FRAMES)
+    january = {line["frame"]: line for line in lines if (line["period"], line["outlet"]) == ("2022-01", "a.kz")}
+    assert january["meddling"]["articles"] == "2" and january["meddling"]["present"] == "1"
+    assert float(january["meddling"]["share"]) == 0.5
+    assert float(january["meddling"]["low"]) == pytest.approx(wilson(1, 2)[0], abs=1e-6)
+    assert january["meddling"]["corrected_share"] == ""  # rows not scored by the shipped model
+    empty = [line for line in lines if line["articles"] == "0"]
+    assert empty and all(line["share"] == "" and line["present"] == "" for line in empty)
+    assert {line["outlet"] for line in lines} >= {"'=HYPERLINK(\"http://x\")"}  # text in a spreadsheet, not a formula
+    again = run(scores, "--csv", table)
+    assert again.exit_code == 1 and "already there; add --force" in again.stderr
+    assert run(scores, "--csv", table, "--force").exit_code == 0
+    notes = tmp_path / "notes.csv"
+    notes.write_text("period,comment\n2022-01,mine\n", encoding="utf-8")
+    refused = run(scores, "--csv", notes, "--force")
+    assert refused.exit_code == 1 and "not a frames trends table" in refused.stderr
+    assert notes.read_text("utf-8") == "period,comment\n2022-01,mine\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_each_page_cell_lists_the_articles_behind_it(tmp_path):
+    from frames.show.trends_page import render_page
+
+    rows = [row("2022-01-05", meddling=k < 25, n=k) for k in range(30)] + [row("2022-02-05", trade=True, n=30)]
+    trends = compute_trends(write_jsonl(tmp_path / "s.jsonl", rows))
+    january = trends.rows[0].frames[0]
+    assert january.present == 25 and january.articles == tuple(f"doc-{k}" for k in range(20))
+    html = render_page(trends, "<svg></svg>", "now")
+    cell = re.search(r"<details><summary>83%.*?</details>", html).group(0)
+    assert cell.count("<li><code>doc-") == 20 and "doc-19<" in cell and "doc-20<" not in cell
+    assert "and 5 more" in cell
+    assert "<li><code>doc-30</code></li>" in html  # February's trade cell
+    assert html.count("<details>") == 2  # a cell without articles lists none
 
 
 @pytest.mark.parametrize(("args", "code", "message"), [
     (["--by", "month", "--by", "year"], 2, "one period at a time"),
     (["--by", "outlet", "--by", "outlet"], 2, "given twice"),
     (["--json", "--png", "x.png"], 2, "write files with -o"),
+    (["--json", "--csv", "x.csv"], 2, "write files with -o"),
     (["--since", "yesterday"], 1, "cannot read the date 'yesterday'"),
-], ids=["two-periods", "field-twice", "json-and-files", "bad-since"])
+], ids=["two-periods", "field-twice", "json-and-files", "json-and-csv", "bad-since"])
 def test_cli_usage_errors(results, args, code, message):
     result = run(results, *args)
     assert result.exit_code == code, result.output

@@ -5,7 +5,8 @@ frames.text.corpus.read_corpus. Its documents, text included, go to the workers 
 CHUNK_ARTICLES, so no worker reads the corpus and memory stays flat as the corpus grows. A
 document already in the output with the same text hash is not sent at all. Rows keep the
 document's id and the chosen metadata fields; a bad row (malformed JSON, no text, not UTF-8, an
-id given twice) becomes a skip named FILE:LINE, in its place in the file's order.
+id given twice) becomes a skip named FILE:LINE, in its place in the file's order; rows repeating an
+earlier row exactly (same id, same text) are counted into one skip, ``CorpusSource.repeats``.
 
 A folder of .txt files takes its metadata from a CSV (``--meta-file``) with a ``path`` column
 holding each article's path relative to the folder.
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Iterator
 
 from frames.batch.worker import ArticleText, Outcome, Skipped, _worker_model, score_texts, watch_parent
-from frames.text.corpus import read_corpus
+from frames.text.corpus import Repeat, read_corpus
 from frames.errors import FramesError, Problem
 
 META_KEY = "path"  # the column of a --meta-file naming each article, relative to the folder
@@ -111,12 +112,30 @@ class CorpusSource:
         self.fields = meta
         self.order: list[str] = []
         self._meta: dict[str, dict[str, str]] = {}
+        self._repeats: list[Repeat] = []  # the first few, and their count below
+        self._repeated = 0
+
+    @property
+    def repeats(self) -> Skipped | None:
+        """One skip summing up the rows that repeat an earlier row exactly (None when there are none)."""
+        if not self._repeated:
+            return None
+        shown = ", ".join(f"line {r.line} repeats line {r.first}" for r in self._repeats)
+        many = self._repeated > len(self._repeats)
+        return Skipped(str(self.path), f"{self._repeated} row{'s' if self._repeated > 1 else ''} repeat an earlier "
+                                       f"row's id and text ({shown}{', ...' if many else ''}): each article is "
+                                       f"scored once")
 
     def chunks(self, done: dict[str, str], size: int) -> Iterator[list[Outcome | ArticleText]]:
         """The corpus in chunks of ``size`` rows, in the file's order: documents to score, documents
         unchanged since ``done`` (id -> sha256 already in the output) and bad rows, as skips."""
         chunk: list[Outcome | ArticleText] = []
         for entry in read_corpus(self.path, self.text_field, self.id_field, self.fields):
+            if isinstance(entry, Repeat):
+                self._repeated += 1
+                if len(self._repeats) < 3:
+                    self._repeats.append(entry)
+                continue
             if isinstance(entry, Problem):
                 where = f"{entry.file}:{entry.line}"
                 chunk.append(Outcome(where, skipped=Skipped(where, entry.message)))

@@ -56,8 +56,10 @@ class BatchOptions:
     any_language: bool = False  # score articles in other languages than the model's too (default: rows say "not scored")
     text_field: str = "text"  # a corpus file's field holding the text
     id_field: str = "id"  # a corpus file's field holding the id, which its rows keep
-    meta: tuple[str, ...] = ()  # fields each row keeps in "meta": a corpus's own, or --meta-file's columns
+    meta: tuple[str, ...] = ()  # fields each row keeps in "meta": a corpus's own, or --meta-file's columns;
+    # "field=name" keeps a field under another name (e.g. language=source_language, as language is the row's own)
     meta_file: Path | None = None  # a folder's metadata: a CSV with a "path" column (see frames.batch.corpus)
+    excel: bool = False  # CSV starting with a UTF-8 byte-order mark, so Excel reads it as UTF-8
 
     def __post_init__(self) -> None:
         """Clashing or impossible options are refused here, so library callers get the CLI's checks."""
@@ -76,8 +78,11 @@ class BatchOptions:
         if self.evidence < 0:
             raise FramesError(f"--evidence must be 0 or more, got {self.evidence}")
         _check_input_options(self)
-        if self.evidence and self.format == "csv":
-            raise FramesError("--evidence is for JSONL output; CSV rows hold the profile only")
+        if self.excel and self.format != "csv":
+            raise FramesError("--excel writes CSV that Excel opens as UTF-8; name --out FILE.csv or give --format csv")
+
+
+EVIDENCE_JOIN = " | "  # between the evidence sentences of one frame in a CSV cell
 
 
 RESERVED_FIELDS = ("path", "id", "sha256", "n_sentences", "meta", "frames", "model", "model_data_sha256", "language",
@@ -96,12 +101,26 @@ def _check_input_options(options: BatchOptions) -> None:
                           ".csv.gz), not of a folder")
     if not corpus and options.meta and options.meta_file is None:
         raise FramesError("--meta picks fields of a corpus's rows; for a folder, give them in a CSV with --meta-file")
-    for name in options.meta:
-        if not name or name in RESERVED_FIELDS or name in (options.text_field, options.id_field):
-            raise FramesError(f"--meta {name!r}: not a field a row can keep (rows already hold the id, path, "
-                              f"scores, model and language); give other fields")
-    if len(set(options.meta)) < len(options.meta):
+    for source, name in meta_pairs(options.meta):
+        if not source or not name or source in (options.text_field, options.id_field):
+            raise FramesError(f"--meta {source or name!r}: not a field a row can keep (rows already hold the id and "
+                              f"the text is scored); give other fields")
+        if name in RESERVED_FIELDS:
+            raise FramesError(f"--meta {name!r}: rows already hold their own {name!r}; keep the field under "
+                              f"another name with --meta {source}=source_{name}")
+    names = [name for _, name in meta_pairs(options.meta)]
+    if len(set(names)) < len(names):
         raise FramesError("--meta names a field twice")
+
+
+def meta_pairs(meta: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """--meta's fields as (field read, name kept): "date" keeps date as date, "language=source_language"
+    keeps language as source_language."""
+    pairs = []
+    for entry in meta:
+        source, _, name = entry.partition("=")
+        pairs.append((source.strip(), name.strip() if "=" in entry else source.strip()))
+    return tuple(pairs)
 
 
 @dataclass(frozen=True)
@@ -151,9 +170,9 @@ def errors_path(out: Path) -> Path:
 def find_articles(root: Path, pattern: str = "*.txt", recursive: bool = True) -> tuple[list[str], list[Skipped]]:
     """Article paths under root (relative, '/'-separated, sorted) and what was skipped on the way, with why.
 
-    Symbolic links are followed, after the real folders: a link back to a folder above it (a loop),
-    a second way into a folder already read, a broken link and a folder that cannot be read are
-    each skipped and listed.
+    Symbolic links are followed, after the real folders and files: a link back to a folder above it
+    (a loop), a second way into a folder already read, a link to an article already found (so it
+    is scored once), a broken link and a folder that cannot be read are each skipped and listed.
     """
     root = Path(root)
     if not root.exists() and not root.is_symlink():
@@ -164,6 +183,8 @@ def find_articles(root: Path, pattern: str = "*.txt", recursive: bool = True) ->
     problems: list[Skipped] = []
     visited: dict[tuple[int, int], str] = {}  # each folder read, and the path it was read under
     links: list[tuple[Path, str, frozenset]] = []  # folder links, followed once the real folders are read
+    files: dict[tuple[int, int], str] = {}  # each article file that is not a link, and its path
+    file_links: list[tuple[str, tuple[int, int]]] = []  # links to article files, and the file each leads to
 
     def walk(folder: Path, relative: str, above: frozenset = frozenset()) -> None:
         try:
@@ -210,13 +231,29 @@ def find_articles(root: Path, pattern: str = "*.txt", recursive: bool = True) ->
                     problems.append(Skipped(shown, "file name is not UTF-8, so no row can name it; rename the file"))
                 elif is_file:
                     found.append(path)
+                    if entry.is_symlink():
+                        try:
+                            target = os.stat(entry.path)
+                            file_links.append((path, (target.st_dev, target.st_ino)))
+                        except OSError:  # gone since: scoring it will say so
+                            pass
+                    else:
+                        files[(info.st_dev, entry.inode())] = path
                 elif entry.is_symlink():
                     problems.append(Skipped(path, f"broken symbolic link (to {_link_target(entry.path)})"))
 
     walk(root, "")
     while links:
         walk(*links.pop(0))
-    return sorted(found), problems
+    repeated = set()
+    for path, target in sorted(file_links):
+        if target in files:
+            repeated.add(path)
+            problems.append(Skipped(path, f"symbolic link to {files[target]}, an article already read: "
+                                          f"not scored twice"))
+        else:
+            files[target] = path
+    return sorted(p for p in found if p not in repeated), problems
 
 
 def _link_target(path: str) -> str:
@@ -240,18 +277,21 @@ class RowWriter:
     """Writes rows as complete, flushed lines (a CSV header once), to a file or a stream."""
 
     def __init__(self, stream: TextIO, fmt: str, frame_ids: tuple[str, ...], header: bool, key: str = "path",
-                 meta: tuple[str, ...] = ()):
+                 meta: tuple[str, ...] = (), evidence: bool = False, excel: bool = False):
         self.stream = stream
         self.fmt = fmt
         self.frame_ids = frame_ids
         self.key = key
         self.meta = meta
+        self.evidence = evidence
         if fmt == "csv" and header:
-            self._write_line(csv_header(frame_ids, key, meta))
+            if excel:
+                self.stream.write("\ufeff")  # the byte-order mark by which Excel tells UTF-8
+            self._write_line(csv_header(frame_ids, key, meta, evidence))
 
     def write(self, row: dict) -> None:
         if self.fmt == "csv":
-            self._write_line(csv_fields(row, self.frame_ids, self.key, self.meta))
+            self._write_line(csv_fields(row, self.frame_ids, self.key, self.meta, self.evidence))
         else:
             self.stream.write(json.dumps(row, ensure_ascii=False) + "\n")
         self.stream.flush()
@@ -263,18 +303,22 @@ class RowWriter:
         self.stream.flush()
 
 
-def csv_header(frame_ids: tuple[str, ...], key: str = "path", meta: tuple[str, ...] = ()) -> list[str]:
+def csv_header(frame_ids: tuple[str, ...], key: str = "path", meta: tuple[str, ...] = (),
+               evidence: bool = False) -> list[str]:
     """CSV columns: path (or a corpus's id), sha256, n_sentences, the model's name and data hash, the
     metadata fields chosen, then score, present and share per frame, then the article's language
-    and whether it was scored."""
+    and whether it was scored; with ``evidence``, then <frame>_evidence per frame."""
     columns = [key, "sha256", "n_sentences", "model", "model_data_sha256", *meta]
     for fid in frame_ids:
         columns += [f"{fid}_score", f"{fid}_present", f"{fid}_share"]
-    return columns + ["language", "scored"]
+    return columns + ["language", "scored"] + ([f"{fid}_evidence" for fid in frame_ids] if evidence else [])
 
 
-def csv_fields(row: dict, frame_ids: tuple[str, ...], key: str = "path", meta: tuple[str, ...] = ()) -> list[str]:
-    """A row's CSV fields; an unscored article's scores are empty cells, and missing metadata too."""
+def csv_fields(row: dict, frame_ids: tuple[str, ...], key: str = "path", meta: tuple[str, ...] = (),
+               evidence: bool = False) -> list[str]:
+    """A row's CSV fields; an unscored article's scores are empty cells, and missing metadata too.
+    With ``evidence``, each frame's evidence sentences in one cell, joined by EVIDENCE_JOIN (line
+    breaks inside a sentence become spaces)."""
     fields = [row[key], row["sha256"], str(row["n_sentences"]), row["model"]["name"], row["model"]["data_sha256"]]
     if meta:
         values = row.get("meta") or {}
@@ -285,7 +329,11 @@ def csv_fields(row: dict, frame_ids: tuple[str, ...], key: str = "path", meta: t
             fields += ["", "", ""]
         else:
             fields += [repr(f["score"]), "true" if f["present"] else "false", repr(f["share"])]
-    return fields + [row.get("language") or "", "true" if row.get("scored", True) else "false"]
+    fields += [row.get("language") or "", "true" if row.get("scored", True) else "false"]
+    if evidence:
+        found = row.get("evidence") or {}
+        fields += [EVIDENCE_JOIN.join(" ".join(e["text"].split()) for e in found.get(fid, ())) for fid in frame_ids]
+    return fields
 
 
 def is_batch_output(path: Path) -> bool:
@@ -301,7 +349,7 @@ def is_batch_output(path: Path) -> bool:
     if not first.strip():
         return path.stat().st_size == len(first)
     try:
-        line = first.decode("utf-8").rstrip("\r\n")
+        line = first.decode("utf-8").removeprefix("\ufeff").rstrip("\r\n")  # --excel's byte-order mark
     except UnicodeDecodeError:
         return False
     if line.startswith(("path,sha256,n_sentences", "id,sha256,n_sentences")):
@@ -316,7 +364,7 @@ def is_batch_output(path: Path) -> bool:
 
 
 def read_done(out: Path, fmt: str, frame_ids: tuple[str, ...], model: ModelIdentity, key: str = "path",
-              meta: tuple[str, ...] = ()) -> dict[str, str]:
+              meta: tuple[str, ...] = (), evidence: bool = False) -> dict[str, str]:
     """path (or id) -> sha256 of the rows already in an output file (the last row of a path wins).
 
     A last line cut short by an interruption is removed first, so that appending starts clean.
@@ -328,7 +376,7 @@ def read_done(out: Path, fmt: str, frame_ids: tuple[str, ...], model: ModelIdent
             keep = data.rfind(b"\n") + 1
             f.truncate(keep)
             data = data[:keep]
-    lines = data.decode("utf-8").splitlines()
+    lines = data.decode("utf-8").removeprefix("\ufeff").splitlines()
     done: dict[str, str] = {}
     if fmt == "csv":
         header = restore_row(next(csv.reader([lines[0]]))) if lines else []
@@ -338,9 +386,9 @@ def read_done(out: Path, fmt: str, frame_ids: tuple[str, ...], model: ModelIdent
         if lines and header == csv_header(frame_ids, key, meta)[:-2]:  # before rows named their language
             raise FramesError(f"{out}: written by an older frames, without the language and scored columns; "
                               f"write to a new --out")
-        if lines and header != csv_header(frame_ids, key, meta):
-            raise FramesError(f"{out}: its columns are not this run's (the model's frames, a path or id column, and "
-                              f"--meta {','.join(meta) or '(none)'}); write to a new --out")
+        if lines and header != csv_header(frame_ids, key, meta, evidence):
+            raise FramesError(f"{out}: its columns are not this run's (the model's frames, a path or id column, "
+                              f"--meta {','.join(meta) or '(none)'} and --evidence); write to a new --out")
         for number, line in enumerate(lines[1:], 2):
             fields = restore_row(next(csv.reader([line]), []))
             if len(fields) < 5:
@@ -471,24 +519,26 @@ def run_batch(options: BatchOptions, stream: TextIO | None = None,
     if options.jobs == 1 and options.backend is None:
         keep_freed_memory()
     corpus = folder_meta = None
+    renamed = dict(meta_pairs(options.meta))  # field read -> name kept
+    sources = tuple(renamed)
     if is_corpus(options.root):
         from frames.batch.corpus import CorpusSource
 
-        corpus = CorpusSource(options.root, options.text_field, options.id_field, options.meta)
+        corpus = CorpusSource(options.root, options.text_field, options.id_field, sources)
         paths, problems = [], []
     else:
         paths, problems = find_articles(options.root, options.pattern, options.recursive)
         if options.meta_file is not None:
             from frames.batch.corpus import read_meta_file
 
-            folder_meta = read_meta_file(options.meta_file, options.meta)
+            folder_meta = read_meta_file(options.meta_file, sources)
     key = "id" if corpus else "path"
-    meta_fields = folder_meta.fields if folder_meta else options.meta
+    meta_fields = tuple(renamed.get(f, f) for f in (folder_meta.fields if folder_meta else sources))
     if options.strict and problems:  # a broken link or a loop is a file that cannot be scored too
         raise FramesError(f"{problems[0].path}: {problems[0].reason} (stopped by --strict)")
     done: dict[str, str] = {}
     if options.resume and out is not None and out.exists():
-        done = read_done(out, options.format, model.frames, model.identity, key, meta_fields)
+        done = read_done(out, options.format, model.frames, model.identity, key, meta_fields, bool(options.evidence))
     if corpus is not None:
         from frames.batch.corpus import score_documents
 
@@ -506,7 +556,8 @@ def run_batch(options: BatchOptions, stream: TextIO | None = None,
     sidecar = open(errors, "w", encoding="utf-8") if errors is not None else None
     try:
         writer = RowWriter(target or stream or sys.stdout, options.format, model.frames,
-                           header=not (appending and out.stat().st_size > 0), key=key, meta=meta_fields)
+                           header=not (appending and out.stat().st_size > 0), key=key, meta=meta_fields,
+                           evidence=bool(options.evidence), excel=options.excel)
         for problem in problems:
             skipped.append(problem)
             _record(sidecar, problem)
@@ -528,7 +579,7 @@ def run_batch(options: BatchOptions, stream: TextIO | None = None,
                         from frames.batch.corpus import with_meta
 
                         meta = corpus.meta(outcome.path) if corpus else folder_meta.get(outcome.path)
-                        writer.write(with_meta(outcome.row, meta))
+                        writer.write(with_meta(outcome.row, {renamed.get(k, k): v for k, v in meta.items()}))
                     else:
                         writer.write(outcome.row)
                     scored += 1
@@ -536,6 +587,9 @@ def run_batch(options: BatchOptions, stream: TextIO | None = None,
                     size += outcome.size
             if progress:
                 progress(finished, total)
+        if corpus is not None and corpus.repeats is not None:  # identical rows: one line, not one per row
+            skipped.append(corpus.repeats)
+            _record(sidecar, corpus.repeats)
     finally:
         for stream in (target, sidecar):
             if stream:

@@ -387,7 +387,10 @@ def batch(
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted --out: skip articles already in it."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first file that cannot be scored (exit 1)."),
     force: bool = typer.Option(False, "--force", help="Replace an existing --out instead of refusing."),
-    evidence: int = typer.Option(0, "--evidence", "-e", help="Top evidence sentences per frame in each JSONL row."),
+    evidence: int = typer.Option(0, "--evidence", "-e", help="Top evidence sentences per frame in each row (CSV: "
+                                 "a <frame>_evidence column, sentences joined by ' | ')."),
+    excel: bool = typer.Option(False, "--excel", help="Start the CSV with a UTF-8 byte-order mark, so Excel opens "
+                               "it as UTF-8 (Cyrillic and quotes intact)."),
     backend: Optional[str] = typer.Option(None, "--backend", help="joblib backend for the workers, e.g. loky or dask."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, with --backend dask."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary."),
@@ -395,7 +398,8 @@ def batch(
     text_field: str = typer.Option("text", "--text-field", help="A corpus's field holding the article text."),
     id_field: str = typer.Option("id", "--id-field", help="A corpus's field holding the article id, which rows keep."),
     meta: Optional[str] = typer.Option(None, "--meta", help="Fields each row keeps, comma-separated, e.g. date,outlet: "
-                                       "a corpus's own, or columns of --meta-file."),
+                                       "a corpus's own, or columns of --meta-file; FIELD=NAME keeps one under "
+                                       "another name, e.g. language=source_language."),
     meta_file: Optional[Path] = typer.Option(None, "--meta-file", help="For a folder: a CSV of metadata with a "
                                              "'path' column (relative to FOLDER); rows keep its columns (or --meta's)."),
     model: Optional[Path] = MODEL_OPTION,
@@ -405,8 +409,13 @@ def batch(
     A corpus file (JSONL, CSV or gzipped, one article a row) is read as it is: --text-field and
     --id-field name its fields, and rows keep the id instead of a path, in the file's order, with
     the fields --meta names in "meta" (CSV: as columns). A bad row (malformed JSON, no text, not
-    UTF-8, an id given twice) is skipped and named FILE:LINE. A folder's articles take metadata from
-    a CSV with --meta-file. `frames trends` reads the dates and outlets kept this way.
+    UTF-8, an id given twice) is skipped and named FILE:LINE; rows repeating an earlier row's id and
+    text are left out and counted in one line. A folder's articles take metadata from a CSV with
+    --meta-file. `frames trends` reads the dates and outlets kept this way. A field named like the
+    row's own (language, path...) is kept under another name with --meta language=source_language.
+
+    --evidence N adds each frame's N top evidence sentences (CSV: <frame>_evidence columns, joined
+    by " | "). --excel starts a CSV with a UTF-8 byte-order mark, so Excel opens it as UTF-8.
 
     Each row holds the article's path (relative to FOLDER), the sha256 of its bytes, its number of
     sentences, its language, and per frame the score, presence and share exactly as `frames classify`
@@ -419,7 +428,7 @@ def batch(
     summary says how many rows were replaced. Rows of files no longer in FOLDER are kept.
 
     Files that cannot be read, are binary or empty, or hold no sentences, broken links, folders
-    that cannot be read, and links that loop back or lead to a folder already read are skipped with
+    that cannot be read, and links that loop back or lead to a folder or article already read are skipped with
     a reason, listed in the summary and in FILE.errors.jsonl beside --out (--strict stops at them).
 
     Exit codes: 0 done (even with skipped files); 1 stopped by a bad file under --strict, or a bad
@@ -433,7 +442,7 @@ def batch(
     options = BatchOptions(root=folder, out=out, format=fmt, pattern=pattern, recursive=recursive, jobs=jobs,
                            resume=resume, strict=strict, force=force, evidence=evidence, model=model,
                            backend=backend, scheduler=scheduler, any_language=any_language,
-                           text_field=text_field, id_field=id_field, meta_file=meta_file,
+                           text_field=text_field, id_field=id_field, meta_file=meta_file, excel=excel,
                            meta=tuple(name.strip() for name in meta.split(",")) if meta else ())
     show = not quiet and sys.stderr.isatty()
     try:

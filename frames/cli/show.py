@@ -240,14 +240,16 @@ def report(
 def trends(
     results: list[Path] = typer.Argument(..., help="Files `frames batch` wrote (JSONL or CSV), their rows carrying a date (--meta date)."),
     by: Optional[list[str]] = typer.Option(None, "--by", "-b", help="A period (day, week, month, quarter, year; default month), "
-                                           "and any row fields to group by too, e.g. --by month --by outlet."),
+                                           "and any row fields to group by too, e.g. --by month --by outlet; "
+                                           "--by model puts rows of several models side by side."),
     date_field: str = typer.Option("date", "--date-field", help="The row field holding the article's date (YYYY-MM-DD)."),
     since: Optional[str] = typer.Option(None, "--since", help="Count articles dated from this day on: YYYY, YYYY-MM or YYYY-MM-DD."),
     until: Optional[str] = typer.Option(None, "--until", help="Count articles dated up to this day: YYYY, YYYY-MM (its last day) or YYYY-MM-DD."),
     page: Optional[Path] = typer.Option(None, "--out", "-o", help="Write a self-contained HTML page: the figure and the table."),
     png: Optional[Path] = typer.Option(None, "--png", help="Write the figure alone as PNG."),
     svg: Optional[Path] = typer.Option(None, "--svg", help="Write the figure alone as SVG."),
-    force: bool = typer.Option(False, "--force", help="Replace a page or figure frames wrote before (never any other file)."),
+    table: Optional[Path] = typer.Option(None, "--csv", help="Write the table as CSV: one line per period, group and frame."),
+    force: bool = typer.Option(False, "--force", help="Replace a page, table or figure frames wrote before (never any other file)."),
     as_json: bool = typer.Option(False, "--json", help="Print the table as JSON instead."),
     model: Optional[Path] = typer.Option(None, "--model", "-m", help="The model that scored the rows (default: "
                                          "$FRAMES_MODEL, else the shipped model): its article error rates "
@@ -264,7 +266,13 @@ def trends(
     articles), with an interval that counts that uncertainty too. On the held-out articles the
     correction is not yet closer to the labelled shares than the raw count (README, "Corpus
     shares"): read both. Rows without a date, with a date that cannot be read, outside
-    --since/--until or not scored are counted and reported, never dropped silently.
+    --since/--until or not scored are counted and reported, never dropped silently; a row repeating
+    one already read (same id or path, text and model: a file given twice) is dropped and counted.
+    Rows of several models are refused, as their shares do not compare; --by model shows them side
+    by side. More than 50 groups get a warning.
+
+    --csv writes the table (period, groups, frame, articles, present, share, interval, sentence
+    share, corrected share and interval); each cell of the -o page lists the articles behind it.
 
     -o, --png and --svg draw the figure with matplotlib: pip install 'frames[plots]' (from a checkout:
     pip install '.[plots]').
@@ -279,14 +287,16 @@ def trends(
     fields = tuple(b for b in by or () if b not in PERIODS)
     if len(set(fields)) < len(fields):
         raise typer.BadParameter("a field is given twice", param_hint="--by")
-    if as_json and (page or png or svg):
-        raise typer.BadParameter("prints the table; write files with -o/--png/--svg in another run", param_hint="--json")
-    if page or png or svg:
+    if as_json and (page or png or svg or table):
+        raise typer.BadParameter("prints the table; write files with -o/--png/--svg/--csv in another run", param_hint="--json")
+    if page or png or svg or table:
         from frames.show.trends_page import check_trends_targets
 
-        check_trends_targets(page, png, svg, force)
+        check_trends_targets(page, png, svg, force, table)
     result = compute_trends(list(results), periods[0] if periods else "month", fields, date_field, since, until,
                             _model_summary(model))
+    if result.crowded:
+        typer.echo(f"warning: {result.crowded}", err=True)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
@@ -296,11 +306,11 @@ def trends(
     for line in account_lines(result):
         typer.echo(line, err=True)
     typer.echo(result.correction, err=True)
-    if page or png or svg:
+    if page or png or svg or table:
         from frames.show.trends_page import write_trends
 
-        written = write_trends(result, page, png, svg, force)
-        for path in (written.page, written.png, written.svg):
+        written = write_trends(result, page, png, svg, force, table=table)
+        for path in (written.table, written.page, written.png, written.svg):
             if path is not None:
                 typer.echo(f"wrote {path}", err=True)
 

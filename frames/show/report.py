@@ -1,8 +1,11 @@
 """The HTML article report: one self-contained page per article, and an index page for several.
 
 A page shows the article's frame profile, its text with every frame-carrying sentence
-highlighted (one colour per frame, intensity by score), and each sentence's exact explanation
-(frames.model.explain) in a <details> element. Style and script are inline and a Content-Security-Policy
+highlighted (one colour per frame, intensity by score; a sentence with several frames gets a
+badge and a stripe per frame, never a blend of colours the legend does not have), and the exact
+explanation (frames.model.explain) of its EXPLAINED highest-scoring sentences in <details>
+elements, the n-grams grouped by word (frames.show.words). Its title is the article's headline.
+Style and script are inline and a Content-Security-Policy
 forbids any request, so the page opens from disk with no network. HTML is written by hand, every
 piece of text through html.escape.
 """
@@ -17,9 +20,11 @@ from pathlib import Path
 
 from frames.version import __version__
 from frames.text.articles import Article
-from frames.model.explain import Contribution, FrameExplanation, SentenceExplanation, explain_sentences
+from frames.model.explain import FrameExplanation, SentenceExplanation, explain_sentences
 from frames.model.scoring import Model, ModelIdentity
 from frames.model.profile import ArticleResult, FrameProfile, ScoredSentence
+from frames.show.words import WordPart, by_word
+from frames.text.fragments import is_fragment
 
 GENERATOR = "frames report"  # <meta name="generator"> of every page: how a report is told from other files
 PAGE_KIND = "article"
@@ -30,27 +35,44 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'
 _ASSETS = Path(__file__).resolve().parent
 ANALYZER_LABELS = {"word": "word", "char_wb": "char"}  # short names beside each n-gram
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+EXPLAINED = 200  # sentences explained on a page, the highest-scoring: a 1 MB article would make a 40 MB page
+HEADLINE_CHARS = 120  # a longer first line is cut at a word, with an ellipsis
+FRAGMENT = "heading / fragment: not counted for the verdict"  # beside a sentence frames.text.fragments leaves out
+NGRAMS_SHOWN = 4  # n-grams named under each word
 
 
 @dataclass(frozen=True)
 class ArticleReport:
     """Everything one page shows: the article, its profile, each sentence explained, and the model.
 
-    explanations: one per sentence of result.sentences, in order; created: when the report was made (UTC).
+    explanations: one per sentence of result.sentences, in order, None for a sentence not explained
+    (only the EXPLAINED highest-scoring are); each lists every n-gram, so that they can be grouped
+    by word; created: when the report was made (UTC).
     """
 
     name: str
     text: str
     result: ArticleResult
-    explanations: tuple[SentenceExplanation, ...]
+    explanations: tuple[SentenceExplanation | None, ...]
     model: ModelIdentity
     trained_at: str
     created: str
+    top: int = 5  # words listed each way per frame in each explanation
 
     @property
     def not_scored(self) -> str | None:
         """What the page says instead of scores, e.g. "not scored (Russian)"; None when it was scored."""
         return not_scored_label(self.result)
+
+    @property
+    def headline(self) -> str:
+        """The article's headline, the page's title: see ``headline``."""
+        first = self.result.sentences[0].text if self.result.sentences else ""
+        return headline(self.text, first) or Path(self.name).name or self.name
+
+    @property
+    def n_explained(self) -> int:
+        return sum(x is not None for x in self.explanations)
 
 
 @dataclass(frozen=True)
@@ -72,16 +94,33 @@ def not_scored_label(result: ArticleResult) -> str | None:
     return f"not scored ({result.language.name})" if result.language is not None else "not scored"
 
 
+def headline(text: str, first_sentence: str = "") -> str:
+    """An article's headline: its first non-blank line, or its first sentence when that line runs on
+    (longer than HEADLINE_CHARS: no headline, the text starts at once); cut at a word if still long."""
+    line = next((" ".join(x.split()) for x in text.splitlines() if x.strip()), "")
+    if len(line) > HEADLINE_CHARS and first_sentence:
+        line = " ".join(first_sentence.split())
+    if len(line) > HEADLINE_CHARS:
+        line = line[:HEADLINE_CHARS].rsplit(" ", 1)[0].rstrip(",;:-") + "\u2026"
+    return line
+
+
 def build_report(model: Model, article: Article, top: int = 5, created: str | None = None,
-                 any_language: bool = False) -> ArticleReport:
-    """Score an article and explain every sentence (``top`` n-grams each way per frame) for its page.
+                 any_language: bool = False, explained: int = EXPLAINED) -> ArticleReport:
+    """Score an article and explain its ``explained`` highest-scoring sentences (by their highest
+    frame score; ``top`` words each way per frame are shown) for its page.
 
     An article in another language than the model's is not scored (nor explained) unless ``any_language``.
     """
     result = model.classify(article.text, name=article.name, check_language=not any_language)
-    explanations = explain_sentences(model, [s.text for s in result.sentences], top=top) if result.scored else ()
+    explanations: tuple = ()
+    if result.scored:
+        chosen = sorted(sorted(result.sentences, key=lambda s: (-max(s.scores, default=0.0), s.index))[:explained],
+                        key=lambda s: s.index)
+        done = dict(zip((s.index for s in chosen), explain_sentences(model, [s.text for s in chosen], top=None)))
+        explanations = tuple(done.get(s.index) for s in result.sentences)
     return ArticleReport(article.name, article.text, result, explanations, model.identity,
-                         str(model.data.training.get("trained_at", "")), created or now())
+                         str(model.data.training.get("trained_at", "")), created or now(), top)
 
 
 def now() -> str:
@@ -92,7 +131,7 @@ def now() -> str:
 def render_page(report: ArticleReport, index_href: str | None = None) -> str:
     """The whole HTML page of one article report; ``index_href`` links back to a corpus index."""
     frames = report.result.frames
-    title = Path(report.name).name or report.name
+    title = report.headline
     back = f'<p class="noprint"><a href="{escape(index_href)}">&larr; All articles</a></p>' if index_href else ""
     n = len(report.result.sentences)
     words = len(report.text.split())
@@ -107,7 +146,7 @@ def render_page(report: ArticleReport, index_href: str | None = None) -> str:
         f'{escape(pushes)}</p>\n',
         _profile(report), _filters(frames) if report.result.scored else "", "</header>\n",
         '<main class="layout">\n<div>\n',
-        _article(report), *((_evidence(report), _explanations(report)) if report.result.scored else ()),
+        _article(report), *((_evidence(report), _explanations(report, report.top)) if report.result.scored else ()),
         "</div>\n", _panel(), "</main>\n",
         _footer(report.model, report.trained_at, frames, report.created),
         f"<script>{_asset('report.js')}</script>\n</body>\n</html>\n",
@@ -149,7 +188,8 @@ def render_index(entries: list[IndexEntry], sort_by: str | None, model: ModelIde
 
 def _head(title: str, kind: str, n_frames: int) -> str:
     colours = "".join(f".f{j}{{--c:{PALETTE[j % len(PALETTE)]}}}" for j in range(n_frames))
-    off = "".join(f".off-{j} .h.f{j}{{background:none;border-bottom-color:transparent}}" for j in range(n_frames))
+    off = "".join(f".off-{j} .h.f{j}{{background:none;border-bottom-color:transparent}}.off-{j} .badge.f{j}{{display:none}}"
+                  for j in range(n_frames))
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
@@ -211,6 +251,7 @@ def _filters(frames: tuple[FrameProfile, ...]) -> str:
 def _article(report: ArticleReport) -> str:
     text, sentences = report.text, report.result.sentences
     frames = report.result.frames
+    explained = {s.index for s, x in zip(sentences, report.explanations) if x is not None}
     paragraphs = []
     i = 0
     for a, b in _paragraphs(text):
@@ -221,7 +262,7 @@ def _article(report: ArticleReport) -> str:
             start, end = max(s.start, a), min(s.end, b)
             if start > position:
                 parts.append(escape(text[position:start]))
-            parts.append(_sentence(s, text[start:end], frames, first=start == s.start))
+            parts.append(_sentence(s, text[start:end], frames, first=start == s.start, explained=s.index in explained))
             position = end
             if s.end > b:  # the sentence runs on into the next paragraph
                 break
@@ -230,7 +271,9 @@ def _article(report: ArticleReport) -> str:
             parts.append(escape(text[position:b]))
         paragraphs.append(f"<p>{''.join(parts)}</p>\n")
     hint = ('<p class="hint noprint">Highlighted: sentences over a frame\'s threshold, one colour per frame, '
-            "stronger for higher scores. Hover, focus or click one to see why it scored as it did.</p>\n"
+            "stronger for higher scores; a sentence with several frames has a badge and a stripe for each. "
+            "Dashed: a heading or fragment, not counted for the verdict. "
+            "Hover, focus or click one to see why it scored as it did.</p>\n"
             if report.result.scored else "")
     return (
         '<article id="text" aria-labelledby="text-h">\n<h2 id="text-h">The article</h2>\n'
@@ -252,7 +295,8 @@ def _paragraphs(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _sentence(s: ScoredSentence, text: str, frames: tuple[FrameProfile, ...], first: bool) -> str:
+def _sentence(s: ScoredSentence, text: str, frames: tuple[FrameProfile, ...], first: bool,
+              explained: bool = True) -> str:
     ident = f' id="s{s.index}"' if first else ""
     carried = sorted((j for j, f in enumerate(frames) if f.id in s.frames), key=lambda j: -s.scores[j])
     if not carried:
@@ -261,7 +305,17 @@ def _sentence(s: ScoredSentence, text: str, frames: tuple[FrameProfile, ...], fi
     for depth, j in enumerate(reversed(carried), 1):  # the strongest frame outermost
         inner = f'<span class="h f{j}" style="--a:{_intensity(s.scores[j], frames[j].threshold):.2f};--d:{depth}">{inner}</span>'
     title = "; ".join(f"{frames[j].name} {s.scores[j]:.2f}" for j in carried)
-    return f'<a class="s"{ident} data-i="{s.index}" href="#x{s.index}" title="{escape(title)}">{inner}</a>'
+    fragment = is_fragment(s.text)
+    if fragment:
+        title += f" ({FRAGMENT})"
+    classes = "s" + (" multi" if len(carried) > 1 else "") + (" frag" if fragment else "")
+    badges = ""
+    if len(carried) > 1 and first:  # one badge per frame, in the legend's own colours
+        badges = '<span class="badges" aria-hidden="true">' + "".join(
+            f'<span class="badge f{j}"></span>' for j in carried) + "</span>"
+    if not explained:  # no details on the page to link to
+        return f'<span class="{classes}"{ident} data-i="{s.index}" title="{escape(title)}">{badges}{inner}</span>'
+    return f'<a class="{classes}"{ident} data-i="{s.index}" href="#x{s.index}" title="{escape(title)}">{badges}{inner}</a>'
 
 
 def _intensity(score: float, threshold: float) -> float:
@@ -285,45 +339,65 @@ def _evidence(report: ArticleReport) -> str:
             f'<h2 id="evidence-h">Evidence by frame</h2>\n{body}</section>\n')
 
 
-def _explanations(report: ArticleReport) -> str:
+def _explanations(report: ArticleReport, top: int = 5) -> str:
     frames = report.result.frames
     items = []
     for s, x in zip(report.result.sentences, report.explanations):
+        if x is None:
+            continue
         chips = "".join(f'<span class="chip f{j}">{escape(frames[j].name)} {s.scores[j]:.2f}</span>'
                         for j in range(len(frames)) if frames[j].id in s.frames)
-        rows = "".join(_why_row(j, f) for j, f in enumerate(x.frames))
+        fragment = f'<small class="fragment">{FRAGMENT}</small> ' if is_fragment(s.text) else ""
+        rows = "".join(_why_row(j, f, s.text, top) for j, f in enumerate(x.frames))
         items.append(
-            f'<details id="x{s.index}"><summary><span class="num">{s.index}</span> {chips}{escape(s.text)}</summary>'
+            f'<details id="x{s.index}"><summary><span class="num">{s.index}</span> {chips}{fragment}{escape(s.text)}</summary>'
             '<table class="why"><thead><tr><th scope="col">Frame</th><th scope="col">Probability</th>'
-            '<th scope="col">Logit = intercept + n-grams</th><th scope="col">Pushing towards</th>'
-            f'<th scope="col">Pushing away</th></tr></thead><tbody>{rows}</tbody></table></details>\n')
+            '<th scope="col">Logit = intercept + n-grams</th><th scope="col">Words pushing towards</th>'
+            f'<th scope="col">Words pushing away</th></tr></thead><tbody>{rows}</tbody></table></details>\n')
+    n, shown = len(report.result.sentences), report.n_explained
+    capped = ("" if shown == n else
+              f'<p class="hint capped">Explained here: the {shown} highest-scoring of the {n} sentences, so that '
+              f"the page stays small; <code>frames explain {escape(report.name)} --sentence N</code> explains "
+              "any other.</p>\n")
     return (
         '<section id="explanations" aria-labelledby="explanations-h">\n'
         '<h2 id="explanations-h">Why each sentence scored as it did</h2>\n'
         "<p class=\"hint\">The model is linear, so each frame's logit is exactly its intercept plus one part per "
-        "n-gram in the sentence: the n-gram's tf-idf value times the frame's coefficient. The strongest parts "
-        "are listed; the rest are summed. <code>␣</code> marks a word edge in a character n-gram. "
-        "The probability is the model's, from the logit.</p>\n"
-        f"{''.join(items)}</section>\n"
+        "n-gram in the sentence: the n-gram's tf-idf value times the frame's coefficient. Each character "
+        "n-gram's part is put under the word it comes from, so the parts read as words: the strongest words "
+        "are listed with their n-grams, the rest are summed. <code>␣</code> marks a word edge in a character "
+        "n-gram. The probability is the model's, from the logit.</p>\n"
+        f"{capped}{''.join(items)}</section>\n"
     )
 
 
-def _why_row(j: int, f: FrameExplanation) -> str:
+def _why_row(j: int, f: FrameExplanation, text: str, top: int) -> str:
     verdict = f'<span class="verdict-yes"> &#10003; over {f.threshold:.2f}</span>' if f.present \
         else f'<span class="rest"> under {f.threshold:.2f}</span>'
     ngrams = sum(value for _, value in f.by_analyzer)
     split = ", ".join(f"{ANALYZER_LABELS.get(a, a)} n-grams {_signed(v)}" for a, v in f.by_analyzer)
-    rest = f"<br>unlisted: {f.n_rest} n-gram{'' if f.n_rest == 1 else 's'} {_signed(f.rest)}" if f.n_rest else ""
+    words = by_word(text, f.towards + f.away)
+    towards = [w for w in words if w.value > 0][:top]
+    away = [w for w in reversed(words) if w.value < 0][:top]
+    unlisted = [w for w in words if w not in towards and w not in away]
+    rest = sum(w.value for w in unlisted) + f.rest
+    rest = (f"<br>unlisted: {len(unlisted)} word{'' if len(unlisted) == 1 else 's'} {_signed(rest)}"
+            if unlisted else "")
     return (f'<tr class="f{j}"><th scope="row"><span class="sw"></span>{escape(f.name)}</th>'
             f'<td class="n">{f.probability:.2f}{verdict}</td>'
             f'<td class="n">{_number(f.logit)} = {_number(f.intercept)} {_signed(ngrams, " ")}'
             f'<br><span class="rest">{split}{rest}</span></td>'
-            f'<td><ol class="ng">{_ngrams(f.towards)}</ol></td><td><ol class="ng">{_ngrams(f.away)}</ol></td></tr>')
+            f'<td><ol class="ng">{_words(towards)}</ol></td><td><ol class="ng">{_words(away)}</ol></td></tr>')
 
 
-def _ngrams(parts: tuple[Contribution, ...]) -> str:
-    return "".join(f'<li><code>{escape(c.term)}</code> <small>{ANALYZER_LABELS.get(c.analyzer, c.analyzer)}</small> '
-                   f'<span class="{"plus" if c.value > 0 else "minus"}">{_signed(c.value)}</span></li>' for c in parts)
+def _words(words: list[WordPart]) -> str:
+    items = []
+    for w in words:
+        named = ", ".join(escape(c.term) for c in w.ngrams[:NGRAMS_SHOWN])
+        more = f" +{len(w.ngrams) - NGRAMS_SHOWN}" if len(w.ngrams) > NGRAMS_SHOWN else ""
+        items.append(f'<li><code>{escape(w.word)}</code> <span class="{"plus" if w.value > 0 else "minus"}">'
+                     f"{_signed(w.value)}</span><br><small>{named}{more}</small></li>")
+    return "".join(items)
 
 
 def _number(value: float) -> str:

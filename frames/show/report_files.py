@@ -212,7 +212,7 @@ def read_batch_result(path: str | Path) -> tuple[str, list[ResultRow]]:
     winning; and whether they are named by "path" (a folder's) or "id" (a corpus's)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # -sig: `frames batch --excel` starts with a byte-order mark
     except FileNotFoundError:
         raise FramesError(f"{path}: no such file; give a file `frames batch` wrote") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -7,7 +7,9 @@ present with a 95% Wilson interval (counts per month are small, and the interval
 little a share of 3 in 10 tells), and the mean share of sentences carrying each frame.
 
 Nothing is dropped silently: rows without a date, with a date that cannot be read, outside
---since/--until, not scored, or on a line that is not a batch row are counted and reported.
+--since/--until, not scored, on a line that is not a batch row, or repeating a row already read
+(same id or path, same text, same model: the same file given twice) are counted and reported.
+Rows of different models are not merged: they are refused, or grouped with ``by=("model",)``.
 No plotting here: see frames.show.trends_plot.
 """
 
@@ -23,7 +25,7 @@ import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from frames.errors import FramesError, Problem
 from frames.model.versions import ModelInfo
@@ -34,6 +36,9 @@ PERIODS = ("day", "week", "month", "quarter", "year")
 Z95 = 1.959963984540054  # the normal quantile of a two-sided 95% interval
 MISSING = "(missing)"  # the group of rows that lack a grouping field: shown, not dropped
 _EXAMPLES = 3  # unreadable dates quoted in the summary
+CELL_ARTICLES = 20  # articles named per cell and frame (the rest are counted)
+MANY_GROUPS = 50  # more groups than this make a table nobody reads: warned about
+MODEL = "model"  # --by model groups rows by the model that scored them
 _DATE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.+\-Z]*)?\s*$")
 _BOUND = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
@@ -46,7 +51,9 @@ class FrameShare:
     share: present / articles, with low and high its 95% Wilson interval (all None with no articles);
     sentence_share: the mean over the articles of the share of their sentences carrying the frame;
     corrected: the share corrected for the model's known article error rates, with its 95% interval
-    counting that uncertainty too (frames.show.shares; None without the model's rates).
+    counting that uncertainty too (frames.show.shares; None without the model's rates);
+    articles: the id (or path) of the first CELL_ARTICLES articles where the frame is present, in
+    the order read (``present - len(articles)`` more are not named).
     """
 
     id: str
@@ -56,6 +63,7 @@ class FrameShare:
     high: float | None
     sentence_share: float | None
     corrected: CorrectedShare | None = None
+    articles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,7 +84,8 @@ class Trends:
     article included, n=0, so gaps show); read: batch rows read; counted: rows in the table;
     no_date, bad_date: rows without a date / with one that cannot be read (bad_date_examples
     quotes a few as FILE:LINE: value); outside: rows dated outside since/until; not_scored: rows of
-    articles the model did not score (another language); problems: lines that are not batch rows.
+    articles the model did not score (another language); problems: lines that are not batch rows;
+    duplicates: rows dropped as repeats of a row already read (same id or path, sha256 and model).
     """
 
     source: str
@@ -96,6 +105,7 @@ class Trends:
     since: str | None = None
     until: str | None = None
     correction: str = ""  # which model's error rates corrected the shares, or why they were not corrected
+    duplicates: int = 0
 
     @property
     def groups(self) -> tuple[tuple[str, ...], ...]:
@@ -107,6 +117,15 @@ class Trends:
         """The period labels in order."""
         return tuple(dict.fromkeys(r.period for r in self.rows))
 
+    @property
+    def crowded(self) -> str:
+        """A warning when the groups are too many to read (more than MANY_GROUPS), else ""."""
+        count = len(self.groups)
+        if count <= MANY_GROUPS:
+            return ""
+        return (f"--by {', '.join(self.by)} makes {count} groups ({len(self.rows)} table rows); group by a field "
+                f"with fewer values, or narrow the dates with --since/--until")
+
     def to_dict(self) -> dict:
         """Plain JSON-ready data: the settings, the account of rows left out, and the table."""
         return {
@@ -114,22 +133,25 @@ class Trends:
             "since": self.since, "until": self.until, "models": list(self.models), "correction": self.correction,
             "read": self.read, "counted": self.counted, "no_date": self.no_date, "bad_date": self.bad_date,
             "bad_date_examples": list(self.bad_date_examples), "outside": self.outside,
-            "not_scored": self.not_scored, "problems": [str(p) for p in self.problems],
+            "not_scored": self.not_scored, "duplicates": self.duplicates, "problems": [str(p) for p in self.problems],
             "rows": [{"period": r.period, "group": dict(zip(self.by, r.group)), "n": r.n,
                       "frames": {f.id: {"present": f.present, "share": f.share, "low": f.low, "high": f.high,
                                         "sentence_share": f.sentence_share,
-                                        "corrected": None if f.corrected is None else f.corrected.__dict__}
+                                        "corrected": None if f.corrected is None else f.corrected.__dict__,
+                                        "articles": list(f.articles)}
                                  for f in r.frames}}
                      for r in self.rows],
         }
 
 
-@dataclass(frozen=True)
-class _Row:
-    """One batch row, reduced to what trends reads."""
+class _Row(NamedTuple):
+    """One batch row, reduced to what trends reads (a named tuple: built once per row, it is the cheapest record)."""
 
     file: str
     line: int
+    key: str | None  # the article's id or path (None if the row has neither)
+    sha256: str | None
+    model: str  # "name (data sha256 prefix)"
     date: object  # the raw date value (None if absent)
     group: tuple[str, ...]
     present: tuple[bool, ...] | None  # None: not scored
@@ -224,7 +246,10 @@ def compute_trends(path: str | Path | list[str | Path], period: str = "month", b
     the same frames) and count each frame per period and group.
 
     ``by`` names the row fields to group by besides the period (looked up in the row's ``meta``,
-    then in the row itself, e.g. ``outlet`` or ``language``); ``date_field`` holds the date.
+    then in the row itself, e.g. ``outlet`` or ``language``; ``model`` is the scoring model's
+    name and data hash); ``date_field`` holds the date. A row repeating one already read (same id
+    or path, sha256 and model) is dropped and counted. Rows of several models are refused unless
+    grouped by ``model``.
     ``model``: the model that scored the rows (its summary); when every row names it (same training
     data), each share is also given corrected for its article error rates (frames.show.shares).
     """
@@ -248,6 +273,10 @@ def compute_trends(path: str | Path | list[str | Path], period: str = "month", b
         models += [m for m in more_models if m not in models]
         rows += more_rows
         problems += more_problems
+    if len(models) > 1 and MODEL not in by:
+        raise FramesError(f"the rows were scored by {len(models)} models ({', '.join(models)}), whose shares do not "
+                          f"compare; count one model's rows at a time, or add --by model to show them side by side")
+    rows, duplicates = _drop_duplicates(rows)
     days: dict[str, tuple[date, date] | None] = {}  # raw date -> (day, period start), once per distinct value
     cells: dict[tuple[date, tuple[str, ...]], list] = {}
     no_date = bad_date = outside = not_scored = counted = 0
@@ -276,18 +305,34 @@ def compute_trends(path: str | Path | list[str | Path], period: str = "month", b
             continue
         cell = cells.get((start, row.group))
         if cell is None:
-            cell = cells[(start, row.group)] = [0, [0] * width, [0.0] * width]
+            cell = cells[(start, row.group)] = [0, [0] * width, [0.0] * width, [[] for _ in range(width)]]
         cell[0] += 1
-        counts, shares = cell[1], cell[2]
+        counts, shares, named = cell[1], cell[2], cell[3]
         for j in range(width):
             counts[j] += row.present[j]
             shares[j] += row.share[j]
+            if row.present[j] and len(named[j]) < CELL_ARTICLES:
+                named[j].append(row.key if row.key is not None else f"{row.file}:{row.line}")
         counted += 1
     rates, correction = _rates(model, models)
     table = _table(cells, frames, period, first, last, rates)
-    return Trends(", ".join(map(str, paths)), period, tuple(by), frames, table, len(rows),
+    return Trends(", ".join(map(str, paths)), period, tuple(by), frames, table, len(rows) + duplicates,
                   counted, no_date, bad_date, tuple(examples), outside, not_scored, tuple(problems), tuple(models),
-                  since, until, correction)
+                  since, until, correction, duplicates)
+
+
+def _drop_duplicates(rows: list[_Row]) -> tuple[list[_Row], int]:
+    """The rows without repeats of a row already read (same id or path, sha256 and model), and how many repeats."""
+    seen: set[tuple] = set()
+    kept = []
+    for row in rows:
+        if row.key is not None:
+            ident = (row.key, row.sha256, row.model)
+            if ident in seen:
+                continue
+            seen.add(ident)
+        kept.append(row)
+    return kept, len(rows) - len(kept)
 
 
 def _rates(model: ModelInfo | None, models: list[str]) -> tuple[dict, str]:
@@ -322,13 +367,13 @@ def _table(cells: dict, frames: tuple[str, ...], period: str, first: date | None
     rows = []
     for group in groups:
         for start in span:
-            n, counts, shares = cells.get((start, group), (0, [0] * len(frames), [0.0] * len(frames)))
+            n, counts, shares, named = cells.get((start, group), (0, [0] * len(frames), [0.0] * len(frames), None))
             shown = []
             for j, fid in enumerate(frames):
                 if n:
                     low, high = wilson(counts[j], n)
                     shown.append(FrameShare(fid, counts[j], counts[j] / n, low, high, shares[j] / n,
-                                            corrected_share(counts[j], n, rates.get(fid))))
+                                            corrected_share(counts[j], n, rates.get(fid)), tuple(named[j])))
                 else:
                     shown.append(FrameShare(fid, 0, None, None, None, None))
             rows.append(TrendRow(period_label(start, period), group, n, tuple(shown)))
@@ -375,7 +420,7 @@ def _read_rows(path: Path, date_field: str, by: tuple[str, ...]) -> tuple[tuple[
 
 def _open_text(path: Path) -> io.TextIOBase:
     raw = gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
-    return io.TextIOWrapper(raw, encoding="utf-8", errors="strict", newline="")
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")  # -sig: `batch --excel` CSV
 
 
 def _field(row: dict, meta: object, name: str) -> object:
@@ -414,9 +459,12 @@ def _jsonl_rows(path: Path, date_field: str, by: tuple[str, ...]) -> Iterator[tu
                 share = tuple(float(frames[f]["share"]) for f in ids) if scored else None
                 model = row.get("model") or {}
                 meta = row.get("meta")
-                group = tuple(_group_value(_field(row, meta, b)) for b in by)
                 named = f"{model.get('name')} (data {str(model.get('data_sha256'))[:12]})"
-                yield number, (ids, named, _Row(str(path), number, _field(row, meta, date_field), group, present, share))
+                group = tuple(named if b == MODEL else _group_value(_field(row, meta, b)) for b in by)
+                key = row.get("id", row.get("path"))
+                yield number, (ids, named, _Row(str(path), number, None if key is None else str(key),
+                                                row.get("sha256"), named, _field(row, meta, date_field), group,
+                                                present, share))
             except json.JSONDecodeError as exc:
                 yield number, Problem(str(path), number, f"malformed JSON ({exc.msg} at column {exc.colno})")
             except (KeyError, TypeError, ValueError, AttributeError):
@@ -447,6 +495,7 @@ def _csv_rows(path: Path, date_field: str, by: tuple[str, ...]) -> Iterator[tupl
         group_at = [columns.get(b) for b in by]
         scored_at = columns.get("scored")
         model_at, data_at = columns.get("model"), columns.get("model_data_sha256")
+        key_at, sha_at = columns.get("id", columns.get("path")), columns.get("sha256")
         while True:
             line = reader.line_num + 1
             try:
@@ -464,11 +513,14 @@ def _csv_rows(path: Path, date_field: str, by: tuple[str, ...]) -> Iterator[tupl
                 scored = scored_at is None or fields[scored_at] != "false"
                 present = tuple(fields[k] == "true" for k in present_at) if scored else None
                 share = tuple(float(fields[k]) for k in share_at) if scored else None
-                group = tuple(_group_value(fields[k]) if k is not None else MISSING for k in group_at)
                 named = (f"{fields[model_at]} (data {fields[data_at][:12]})" if model_at is not None and data_at is not None
                          else "unnamed model")
+                group = tuple(named if b == MODEL else _group_value(fields[k]) if k is not None else MISSING
+                              for b, k in zip(by, group_at))
                 raw_date = fields[date_at] if date_at is not None else None
-                yield line, (ids, named, _Row(str(path), line, raw_date, group, present, share))
+                key = fields[key_at] if key_at is not None else None
+                sha = fields[sha_at] if sha_at is not None else None
+                yield line, (ids, named, _Row(str(path), line, key, sha, named, raw_date, group, present, share))
             except ValueError:
                 yield line, Problem(str(path), line, f"not a `frames batch` row ({len(fields)} fields for "
                                                      f"{len(header)} columns, or a share that is not a number)")

@@ -1,12 +1,16 @@
-"""Writing trends: a self-contained HTML page (the figure as inline SVG, the table, the rows left out), and the figure alone.
+"""Writing trends: a self-contained HTML page (the figure as inline SVG, the table, the rows left out),
+the figure alone, and the table as CSV.
 
 The page has no script and a Content-Security-Policy that forbids any request, so it opens from
-disk with no network. Every file is written atomically, and only over a file frames wrote
-(a trends page, or a figure carrying frames' creator mark), and then only with --force.
+disk with no network; each cell of its table lists the articles behind it. Every file is written
+atomically, and only over a file frames wrote (a trends page or table, or a figure carrying
+frames' creator mark), and then only with --force.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -17,11 +21,15 @@ from frames.version import __version__
 from frames.files.atomic import write_atomic
 from frames.errors import FramesError
 from frames.files.outputs import check_target
-from frames.show.trends import MISSING, Trends
+from frames.files.spreadsheet import neutralise_row
+from frames.show.trends import CELL_ARTICLES, MISSING, Trends
 
 GENERATOR = "frames trends"  # <meta name="generator"> of every trends page
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 _MARKER_BYTES = 4096
+# the columns of the CSV table after the period and the --by fields (how a trends table is recognised)
+CSV_COLUMNS = ("frame", "articles", "present", "share", "low", "high", "sentence_share",
+               "corrected_share", "corrected_low", "corrected_high")
 _SVG_START = re.compile(r"<svg\b")
 _SVG_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
 _CSS = """
@@ -40,17 +48,21 @@ tr.empty td { color: var(--muted); }
 caption { text-align: left; padding-bottom: .3rem; }
 .table { overflow-x: auto; }
 ul.account li { margin: .15rem 0; }
+details summary { cursor: pointer; }
+details ul { margin: .2rem 0; padding-left: 1rem; text-align: left; white-space: normal; max-width: 22rem; }
+details li code { font-size: .8rem; overflow-wrap: anywhere; }
 @media print { figure { break-inside: avoid; } .table { overflow: visible; } }
 """
 
 
 @dataclass(frozen=True)
 class TrendsFiles:
-    """What was written: the page and the figures (None for those not asked for)."""
+    """What was written: the page, the figures and the CSV table (None for those not asked for)."""
 
     page: Path | None
     png: Path | None
     svg: Path | None
+    table: Path | None = None
 
 
 def is_trends_page(path: Path) -> bool:
@@ -67,6 +79,12 @@ def is_trends_figure(path: Path) -> bool:
         (b"<svg" in head and f"<dc:title>{CREATOR}</dc:title>".encode() in head)
 
 
+def is_trends_table(path: Path) -> bool:
+    """Whether ``path`` is a CSV table frames trends wrote: its header starts with period and ends with CSV_COLUMNS."""
+    first = _head(path).decode("utf-8", errors="replace").lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+    return first.startswith("period,") and first.endswith("," + ",".join(CSV_COLUMNS))
+
+
 def _head(path: Path) -> bytes:
     try:
         with open(path, "rb") as handle:
@@ -75,11 +93,14 @@ def _head(path: Path) -> bytes:
         return b""
 
 
-def check_trends_targets(page: Path | None, png: Path | None, svg: Path | None, force: bool) -> None:
+def check_trends_targets(page: Path | None, png: Path | None, svg: Path | None, force: bool,
+                         table: Path | None = None) -> None:
     """Refuse before any work: two outputs at one path, or a place holding anything frames did not write."""
-    given = [Path(p).resolve() for p in (page, png, svg) if p is not None]
+    given = [Path(p).resolve() for p in (page, png, svg, table) if p is not None]
     if len(set(given)) < len(given):
-        raise FramesError("-o, --png and --svg name the same file; give each its own")
+        raise FramesError("-o, --png, --svg and --csv name the same file; give each its own")
+    if table is not None:
+        check_target(Path(table), force, "a frames trends table", lambda p: p.is_file() and is_trends_table(p))
     if page is not None:
         check_target(Path(page), force, "a frames trends page", lambda p: p.is_file() and is_trends_page(p))
     for figure in (png, svg):
@@ -88,11 +109,15 @@ def check_trends_targets(page: Path | None, png: Path | None, svg: Path | None, 
 
 
 def write_trends(trends: Trends, page: Path | None = None, png: Path | None = None, svg: Path | None = None,
-                 force: bool = False, created: str | None = None) -> TrendsFiles:
-    """Write the page and the figures asked for (checked first, each replaced atomically)."""
+                 force: bool = False, created: str | None = None, table: Path | None = None) -> TrendsFiles:
+    """Write the page, the figures and the CSV table asked for (checked first, each replaced atomically)."""
+    check_trends_targets(page, png, svg, force, table)
+    if table is not None:
+        write_atomic(Path(table), table_csv(trends).encode("utf-8"))
+    if page is None and png is None and svg is None:
+        return TrendsFiles(None, None, None, Path(table) if table is not None else None)
     from frames.show.trends_plot import render_figure
 
-    check_trends_targets(page, png, svg, force)
     drawing = render_figure(trends, "svg") if page is not None or svg is not None else None
     if svg is not None:
         write_atomic(Path(svg), drawing)
@@ -101,7 +126,28 @@ def write_trends(trends: Trends, page: Path | None = None, png: Path | None = No
     if page is not None:
         stamp = created or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         write_atomic(Path(page), render_page(trends, drawing.decode("utf-8"), stamp).encode("utf-8"))
-    return TrendsFiles(page and Path(page), png and Path(png), svg and Path(svg))
+    return TrendsFiles(page and Path(page), png and Path(png), svg and Path(svg), table and Path(table))
+
+
+def table_csv(trends: Trends) -> str:
+    """The table as CSV text, one line per period, group and frame: the period, the --by fields, then
+    CSV_COLUMNS (shares as fractions 0 to 1, empty where a period has no article or no correction).
+    Cells a spreadsheet would run as a formula are written as text (frames.files.spreadsheet)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(neutralise_row(["period", *trends.by, *CSV_COLUMNS]))
+
+    def number(value: float | None) -> str:
+        return "" if value is None else f"{value:.6g}"
+
+    for row in trends.rows:
+        for f in row.frames:
+            c = f.corrected
+            cells = [row.period, *row.group, f.id, str(row.n), str(f.present) if row.n else "", number(f.share),
+                     number(f.low), number(f.high), number(f.sentence_share), number(c and c.share),
+                     number(c and c.low), number(c and c.high)]
+            writer.writerow(neutralise_row(cells))
+    return out.getvalue()
 
 
 def inline_svg(svg: str) -> str:
@@ -152,6 +198,9 @@ def account_lines(trends: Trends) -> list[str]:
         lines.append(f"{trends.bad_date} with a date that cannot be read (e.g. {quoted})")
     if trends.outside:
         lines.append(f"{trends.outside} dated outside {trends.since or '…'} to {trends.until or '…'}")
+    if trends.duplicates:
+        lines.append(f"{trends.duplicates} duplicate row{'' if trends.duplicates == 1 else 's'} dropped (the same id "
+                     f"or path, text and model as a row already read)")
     if trends.not_scored:
         lines.append(f"{trends.not_scored} not scored by the model (another language)")
     if trends.problems:
@@ -187,7 +236,7 @@ def _table(trends: Trends) -> str:
     sub = "".join('<th scope="col">articles [95% CI]</th><th scope="col">sentences</th>' for _ in trends.frames)
     body = []
     for row in trends.rows:
-        cells = "".join(f'<td class="n">{percent(f.share)} <small>{escape(interval(f.low, f.high))}</small></td>'
+        cells = "".join(f'<td class="n">{_share_cell(f)}</td>'
                         f'<td class="n">{percent(f.sentence_share, 1)}</td>' for f in row.frames)
         groups = "".join(f"<td>{escape(g)}</td>" for g in row.group)
         empty = ' class="empty"' if not row.n else ""
@@ -196,7 +245,20 @@ def _table(trends: Trends) -> str:
     return (
         '<section aria-labelledby="table-h">\n<h2 id="table-h">The table</h2>\n<div class="table">\n'
         f"<table><caption>Per {escape(trends.period)}: articles; per frame, the share of articles where it is "
-        "present with its 95% Wilson interval, and the mean share of their sentences carrying it.</caption>\n"
+        "present with its 95% Wilson interval (open it for the articles behind it, the first "
+        f"{CELL_ARTICLES} named), and the mean share of their sentences carrying it.</caption>\n"
         f'<thead><tr><th scope="col">{escape(trends.period)}</th>{head}<th scope="col">articles</th>{frames}</tr>\n'
         f"<tr>{blank}{sub}</tr></thead>\n<tbody>\n{''.join(body)}</tbody></table>\n</div>\n</section>\n"
     )
+
+
+def _share_cell(f) -> str:
+    """A frame's share and interval; where it is present, a disclosure listing the articles (id or path)."""
+    shown = f"{percent(f.share)} <small>{escape(interval(f.low, f.high))}</small>"
+    if not f.present:
+        return shown
+    names = "".join(f"<li><code>{escape(name)}</code></li>" for name in f.articles)
+    rest = f.present - len(f.articles)
+    more = f"<li>and {rest} more</li>" if rest > 0 else ""
+    return (f'<details><summary>{shown}</summary><ul aria-label="articles where the frame is present">'
+            f"{names}{more}</ul></details>")

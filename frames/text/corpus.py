@@ -3,12 +3,15 @@
 Real corpora come this way (an id, a text, a date, an outlet, a URL per row). Labelling, batch
 scoring and the labels store all read them through `read_corpus`, which yields each good row as
 a Document and each bad one as a Problem naming FILE:LINE, so a caller can report and go on.
+A row repeating an earlier one exactly (same id, same text) is a Repeat, a kind of Problem that
+a caller may summarise in one line rather than list.
 """
 
 from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
 import json
 import sys
@@ -19,6 +22,13 @@ from typing import Iterator
 from frames.errors import ArticleError, Problem
 
 SUFFIXES = (".jsonl", ".ndjson", ".csv", ".jsonl.gz", ".ndjson.gz", ".csv.gz")
+
+
+@dataclass(frozen=True)
+class Repeat(Problem):
+    """A row with the id and the text of an earlier row (on line ``first``): the same article again, left out."""
+
+    first: int = 0
 
 
 @dataclass(frozen=True)
@@ -42,12 +52,13 @@ def read_corpus(path: str | Path, text_field: str = "text", id_field: str = "id"
     """Each row of a corpus file as a Document, or a Problem for a row that cannot be used.
 
     A row is bad when it is not valid UTF-8 or JSON, is not an object, has no non-empty text or id,
-    or repeats an id seen before. Metadata fields missing from a row are left out of its meta.
+    or repeats an id seen before (a Repeat when its text is the same too). Metadata fields missing
+    from a row are left out of its meta.
     """
     path = Path(path)
     if not is_corpus(path):
         raise ArticleError(f"{path}: not a corpus file; name it .jsonl, .csv, .jsonl.gz or .csv.gz")
-    seen: set[str] = set()
+    seen: dict[str, tuple[int, bytes]] = {}  # id -> its first line and a digest of its text
     try:
         rows = _csv_rows(path) if ".csv" in path.name.lower() else _jsonl_rows(path)
         for line, row in rows:
@@ -56,10 +67,17 @@ def read_corpus(path: str | Path, text_field: str = "text", id_field: str = "id"
                 continue
             document = _document(path, line, row, text_field, id_field, meta)
             if isinstance(document, Document):
+                digest = hashlib.blake2b(document.text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
                 if document.id in seen:
-                    document = Problem(str(path), line, f"id {document.id!r} appears twice; ids must be unique")
+                    first, earlier = seen[document.id]
+                    if earlier == digest:
+                        document = Repeat(str(path), line, f"repeats line {first} (same id {document.id!r}, "
+                                                           f"same text): left out", first)
+                    else:
+                        document = Problem(str(path), line, f"id {document.id!r} appears twice (first on line "
+                                                            f"{first}, with another text); ids must be unique")
                 else:
-                    seen.add(document.id)
+                    seen[document.id] = (line, digest)
             yield document
     except FileNotFoundError:
         raise ArticleError(f"{path}: no such file") from None

@@ -6,6 +6,10 @@ finding, a blind spot. Telling the language costs a few regular expressions over
 to Ukrainian, Kazakh, Belarusian, Bulgarian or Serbian, and for Latin script the share of words
 that are common function words of English, German, French, Spanish, Italian, Portuguese, Dutch,
 Polish or Turkish. No dictionary or model is loaded.
+
+One rule for too little text: a Latin-script word is a run of letters standing alone (not inside
+a token with digits, as in a hash or an id such as 5feceb66), and a text with too few such letters
+or words is "und" (undetermined), never a language. A CSV of hashes is not Portuguese.
 """
 
 from __future__ import annotations
@@ -68,7 +72,7 @@ FUNCTION_WORDS = {
     "tr": "ve bir bu da de için ile olarak daha çok gibi olan ama sonra kadar ise değil",
 }
 _FUNCTION_SETS = {code: frozenset(words.split()) for code, words in FUNCTION_WORDS.items()}
-_LATIN_WORD = re.compile(f"[{SCRIPTS['latin']}]+")
+_LATIN_WORD = re.compile(f"(?<!\\w)[{SCRIPTS['latin']}]+(?!\\w)")  # a word, not letters inside a hash or an id
 # Cyrillic letters proper to one language (or a few), against Russian, and the share of Cyrillic letters that tells it.
 _CYRILLIC_MARKS = (("kk", "әғқңөұүһ", 0.01), ("uk", "єїґ", 0.003), ("be", "ў", 0.003), ("sr", "ђћџљњјѓќѕ", 0.005))
 
