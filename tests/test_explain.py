@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from frames import FramesError, load_labels, load_model
 from frames.cli import app
-from frames.model.explain import VISIBLE_SPACE, article_sentence, explain_sentences, frame_weights
+from frames.model.explain import VISIBLE_SPACE, article_sentence, explain, explain_sentences, frame_weights
 from frames.text.sentences import split_sentences
 
 from conftest import DEFAULT_MODEL, LABELS
@@ -101,7 +101,7 @@ def test_each_part_is_the_scikit_learn_tfidf_times_the_coefficient(model, texts)
 
 
 def test_ngrams_are_shown_as_read_and_name_their_analyzer(model):
-    x = model.explain("Trade grew.", frame=model.frames[0], top=None)
+    x = explain(model, "Trade grew.", frame=model.frames[0], top=None)
     (f,) = x.frames
     parts = f.towards + f.away
     assert {c.analyzer for c in parts} == {"word", "char_wb"}
@@ -112,8 +112,8 @@ def test_ngrams_are_shown_as_read_and_name_their_analyzer(model):
 
 
 def test_top_lists_the_strongest_each_way_and_sums_the_rest(model):
-    full = model.explain(SENTENCE, top=None)
-    short = model.explain(SENTENCE, top=2)
+    full = explain(model, SENTENCE, top=None)
+    short = explain(model, SENTENCE, top=2)
     for a, b in zip(full.frames, short.frames):
         assert b.towards == a.towards[:2] and b.away == a.away[:2]
         assert [c.value for c in a.towards] == sorted((c.value for c in a.towards), reverse=True)
@@ -121,22 +121,22 @@ def test_top_lists_the_strongest_each_way_and_sums_the_rest(model):
         assert b.n_rest == len(a.towards) + len(a.away) - len(b.towards) - len(b.away)
         assert b.rest == pytest.approx(sum(c.value for c in a.towards[2:] + a.away[2:]), abs=1e-12)
     with pytest.raises(FramesError, match="top must be 0 or more"):
-        model.explain(SENTENCE, top=-1)
+        explain(model, SENTENCE, top=-1)
 
 
 def test_frame_filter_and_unknown_frame(model):
-    x = model.explain(SENTENCE, frame="historical_unity")
+    x = explain(model, SENTENCE, frame="historical_unity")
     assert [f.id for f in x.frames] == ["historical_unity"]
     with pytest.raises(FramesError, match="unknown frame 'nope'; this model has foreign_interference"):
-        model.explain(SENTENCE, frame="nope")
+        explain(model, SENTENCE, frame="nope")
 
 
 def test_probability_is_the_models_own_so_calibration_cannot_make_it_wrong(model):
     """A model that maps logits to probabilities its own way (calibration) is reported as it scores."""
     calibrated = load_model(DEFAULT_MODEL)
     calibrated.predict_proba = lambda sentences: np.full((len(sentences), len(calibrated.frames)), 0.999)
-    x = calibrated.explain(SENTENCE)
-    plain = model.explain(SENTENCE)
+    x = explain(calibrated, SENTENCE)
+    plain = explain(model, SENTENCE)
     assert all(f.probability == 0.999 and f.present for f in x.frames)
     assert [f.logit for f in x.frames] == [f.logit for f in plain.frames]
 

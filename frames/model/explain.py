@@ -149,6 +149,14 @@ def article_sentence(text: str, index: int, name: str = "<text>") -> Sentence:
     return sentences[index]
 
 
+def explain(model: Model, sentence: str, frame: str | None = None, top: int | None = 10) -> SentenceExplanation:
+    """Each frame's logit for one sentence, split exactly into intercept + one part per n-gram.
+
+    A function of the model rather than a method, so that scoring never imports explanations.
+    """
+    return explain_sentences(model, [sentence], frame, top)[0]
+
+
 def explain_sentences(model: Model, texts: list[str], frame: str | None = None,
                       top: int | None = 10) -> tuple[SentenceExplanation, ...]:
     """Explain each sentence's logit for each frame (or the one named), listing ``top`` n-grams each way.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,9 +16,6 @@ from frames.model.modelfile import ModelData, read_model
 from frames.model.profile import (ArticleResult, FrameProfile, build_profile, counted_sentences, summarise,
                                   unscored_result)
 from frames.text.sentences import Sentence, split_sentences
-
-if TYPE_CHECKING:  # explanations are imported only when asked for
-    from frames.model.explain import SentenceExplanation
 
 
 @dataclass(frozen=True)
@@ -114,12 +110,6 @@ class Model:
     def featurizer(self) -> Featurizer:
         """The TF-IDF featurizer that scores sentences; explanations read the terms it finds."""
         return self._featurizer
-
-    def explain(self, sentence: str, frame: str | None = None, top: int | None = 10) -> SentenceExplanation:
-        """Each frame's logit for one sentence, split exactly into intercept + one part per n-gram."""
-        from frames.model.explain import explain_sentences
-
-        return explain_sentences(self, [sentence], frame, top)[0]
 
     @property
     def language(self) -> str:
