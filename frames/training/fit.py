@@ -67,7 +67,7 @@ MIN_POSITIVES = 5
 
 @dataclass(frozen=True)
 class Candidate:
-    """One hyper-parameter setting and its out-of-fold mean average precision (on real rows when there are any)."""
+    """One hyper-parameter setting and its out-of-fold mean average precision: the mean of its domains'."""
 
     features: str
     C: float
@@ -118,9 +118,10 @@ def train(labels_dir: str | Path = "labels", out: str | Path = "models/default",
     """Train a model on a labels folder and write it, with its metrics report, to ``out``.
 
     Documents in the folder's frozen test split (test-split.json) are held out of everything:
-    features, C, written weight, thresholds, calibration and the article rule are chosen by
-    cross-validation grouped by source on the rest, scored on real rows where there are any, and the
-    held-out split is scored once at the end. An existing model at ``out`` is replaced only with
+    features, C, written weight, evidence length, thresholds, calibration and the article rule are
+    chosen by cross-validation grouped by source on the rest (settings by the mean of both domains,
+    DOMAINS; calibration and thresholds on real rows where there are any), and the held-out split is
+    scored once at the end. An existing model at ``out`` is replaced only with
     ``force``. The result carries the previous model's summary for comparison. ``progress`` is
     called as each step ends (the cross-validation folds, then calibration, the article rule, the
     final fit and the held-out scoring), for a progress bar.
@@ -169,12 +170,10 @@ def train(labels_dir: str | Path = "labels", out: str | Path = "models/default",
     thresholds = np.array([tune_threshold(truth[judged(tuning, known, j), j], probabilities[judged(tuning, known, j), j])
                            for j in range(len(frame_ids))])
     evaluation = score_frames(truth, probabilities >= thresholds, frame_ids, known)
-    real = (score_frames(truth[tuning], probabilities[tuning] >= thresholds, frame_ids,
-                         None if known is None else known[tuning])
-            if (kinds == "real").any() else None)
     by_domain = {name: score_frames(truth[rows], probabilities[rows] >= thresholds, frame_ids,
                                     None if known is None else known[rows])
                  for name, rows in domains.items()}
+    real = by_domain.get("real")  # the tuning rows, when there are real ones
 
     features = FEATURE_SETS[chosen.features]
     rule_choice = None
