@@ -45,6 +45,7 @@ def test_a_fragment_alone_cannot_make_a_verdict_but_is_still_scored():
     rule = ArticleRule("max", (0.5,))
     profile = summarise(probabilities, ("meddling",), ("Meddling",), np.array([0.5]), rule, 3, counted)[0]
     assert profile.present is False and profile.evidence == () and profile.score == pytest.approx(0.05)
+    assert profile.reason.endswith("; 1 heading or fragment not counted")
     assert decide(rule, statistics(probabilities, np.array([0.5])))[0]  # without the mask it would decide
 
 

@@ -126,6 +126,9 @@ def summarise(probabilities: np.ndarray, frame_ids: tuple[str, ...], frame_names
     carried = (probabilities >= thresholds) & counted[:, None]
     stats = statistics(probabilities, thresholds, counted)
     present = decide(rule, stats)
+    n_fragments = int(len(counted) - counted.sum())
+    uncounted = (f"; {n_fragments} heading{'' if n_fragments == 1 else 's'} or fragment{'' if n_fragments == 1 else 's'} "
+                 f"not counted") if n_fragments else ""
     profiles = []
     for j, (fid, name) in enumerate(zip(frame_ids, frame_names)):
         column = probabilities[:, j]
@@ -138,7 +141,7 @@ def summarise(probabilities: np.ndarray, frame_ids: tuple[str, ...], frame_names
         profiles.append(FrameProfile(
             id=fid, name=name, score=float(column[counted].max()) if counted.any() else 0.0, present=bool(present[j]), share=n_carried / max(1, int(counted.sum())),
             threshold=float(thresholds[j]), evidence=tuple(evidence.tolist()),
-            n_over=n_carried, reason=reason(rule, stats[j], rule.cuts[j], bool(present[j])),
+            n_over=n_carried, reason=reason(rule, stats[j], rule.cuts[j], bool(present[j])) + uncounted,
         ))
     return tuple(profiles)
 
