@@ -133,3 +133,17 @@ def test_a_bad_behaviour_row_is_named_by_file_and_line(tiny_labels, tiny_model):
         f.write(json.dumps({"capability": "x", "pair": "x-1", "focus": "nothing", "text": "T.", "frames": []}) + "\n")
     result = runner.invoke(app, ["evaluate", "--behaviour", str(tiny_labels), "--model", str(tiny_model)])
     assert result.exit_code == 1 and "pairs.jsonl:3: unknown frame 'nothing'" in result.stderr
+
+
+def test_train_prints_each_held_out_samples_support(tiny_labels, tmp_path):
+    """The per-sample held-out lines say how many positives each frame had: 0.000 on 2 positives is not news."""
+    gamma = tiny_labels / "gamma.jsonl"
+    rows = [dict(json.loads(line), sample="random") for line in gamma.read_text("utf-8").splitlines()]
+    gamma.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    (tiny_labels / "test-split.json").write_text(json.dumps({"format": "frames-test-split/1", "seed": 1, "share": 0.2,
+                                                             "rule": "listed by hand", "documents": ["gamma"]}),
+                                                 encoding="utf-8")
+    result = runner.invoke(app, ["train", "--labels", str(tiny_labels), "--out", str(tmp_path / "m")])
+    assert result.exit_code == 0, result.output
+    assert "held-out random rows: macro-F1" in result.stdout
+    assert "(7 sentences; positives: meddling 2, trade 3)" in result.stdout

@@ -147,9 +147,10 @@ def train(
     if result.heldout is not None:
         print_scores(result.heldout.to_dict(), "\nHELD-OUT real test split, sentences")
     for sample, evaluation in result.heldout_by_sample.items():
-        typer.echo(f"  held-out {sample} rows: macro-F1 {evaluation.macro_f1:.3f}, false alarms "
-                   f"{evaluation.false_alarm if evaluation.false_alarm is not None else float('nan'):.3f} "
-                   f"({evaluation.n} sentences)")
+        positives = ", ".join(f"{fid} {score.support}" for fid, score in evaluation.frames.items())
+        alarms = "\u2014" if evaluation.false_alarm is None else f"{evaluation.false_alarm:.3f}"
+        typer.echo(f"  held-out {sample} rows: macro-F1 {evaluation.macro_f1:.3f}, false alarms {alarms} "
+                   f"({evaluation.n} sentences; positives: {positives})")
     if result.heldout_articles is not None:
         print_scores(result.heldout_articles.to_dict(), "\nHELD-OUT real test split, articles", "articles")
     for level, table in result.reliability.items():
