@@ -141,7 +141,7 @@ def summarise(probabilities: np.ndarray, frame_ids: tuple[str, ...], frame_names
         profiles.append(FrameProfile(
             id=fid, name=name, score=float(column[counted].max()) if counted.any() else 0.0, present=bool(present[j]), share=n_carried / max(1, int(counted.sum())),
             threshold=float(thresholds[j]), evidence=tuple(evidence.tolist()),
-            n_over=n_carried, reason=reason(rule, stats[j], rule.cuts[j], bool(present[j])) + uncounted,
+            n_over=n_carried, reason=reason(rule, stats[j], rule.cuts[j], bool(present[j]), float(thresholds[j])) + uncounted,
         ))
     return tuple(profiles)
 

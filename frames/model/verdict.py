@@ -86,10 +86,14 @@ def decide(rule: ArticleRule, stats: np.ndarray) -> np.ndarray:
     return rule_values(rule, stats) >= np.asarray(rule.cuts)
 
 
-def reason(rule: ArticleRule, stats_row: np.ndarray, cut: float, present: bool) -> str:
-    """What the rule saw for one frame, in words: e.g. '4 sentences over threshold (share 0.12); needs 2'."""
+def reason(rule: ArticleRule, stats_row: np.ndarray, cut: float, present: bool, threshold: float | None = None) -> str:
+    """What the rule saw for one frame, in words: e.g. '4 sentences over threshold 0.30 (share 0.12); needs 2'.
+
+    The sentence threshold is named beside the rule's cut, so that a verdict whose cut differs
+    from the threshold (max, top_mean) shows both."""
     count, share = int(stats_row[2]), float(stats_row[3])
-    seen = f"{count} sentence{'' if count == 1 else 's'} over threshold (share {share:.2f}), max {stats_row[0]:.2f}"
+    at = "" if threshold is None else f" {threshold:.2f}"
+    seen = f"{count} sentence{'' if count == 1 else 's'} over threshold{at} (share {share:.2f}), max {stats_row[0]:.2f}"
     needs = {
         "max": f"the highest sentence score must reach {cut:.2f}",
         "count": f"needs {int(np.ceil(cut))} sentence{'' if np.ceil(cut) == 1 else 's'} over threshold",
