@@ -143,7 +143,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
     import frames
 
-    if not any(_needs_retrain(item) for item in session.items) or missing_corpora():
+    if session.config.option.collectonly or not any(map(_needs_retrain, session.items)) or missing_corpora():
         return
     folder = Path(tempfile.mkdtemp(prefix="frames-retrain-"))
     code = f"import sys; sys.path.insert(0, {str(Path(frames.__file__).parent.parent)!r})\n" + RETRAIN

@@ -89,7 +89,7 @@ def _exported(texts: list[str], truth: np.ndarray, features_name: str, C: float)
     return Model(data), fitted
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: the tests that wait for the background training run last
 def labelled() -> tuple[list[str], np.ndarray]:
     labels = load_labels(LABELS)
     sentences, _ = settle(labels.sentences)
