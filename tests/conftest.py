@@ -99,14 +99,103 @@ def pool() -> None:
         pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def retrained_default(pool, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shipped labels trained again, to compare with the shipped model."""
-    from frames.training.fit import train
+# Training on the shipped labels takes about 25 s, most of the suite's time on one test. It starts in
+# a process of its own as soon as the tests are collected (when a chosen test needs it), so the rest
+# of the suite runs meanwhile, and the tests that need it run last. The same process keeps what the
+# numpy-vs-scikit-learn test needs of its final fit, so the labels are fitted once, not three times.
+RETRAIN = """
+import json, sys
+from pathlib import Path
+import numpy as np
+from frames.training import fit
+labels, out = Path(sys.argv[1]), Path(sys.argv[2])
+fitted = []
+fit_sklearn = fit.fit_sklearn
+def keep(*args, **kwargs):
+    fitted.append(fit_sklearn(*args, **kwargs))
+    return fitted[-1]
+fit.fit_sklearn = keep  # the folds run in worker processes: only the final fit calls it here
+result = fit.train(labels, out / "default")
+assert len(fitted) == 1, len(fitted)
+from frames import load_labels
+from frames.labels.agreement import settle
+texts = [s.text for s in settle(load_labels(labels).sentences)[0]]
+np.save(out / "sklearn_proba.npy", fit.sklearn_predict_proba(fitted[0], texts))
+(out / "final_fit.json").write_text(json.dumps({"features": result.chosen.features, "texts": texts}), "utf-8")
+"""
+_retrain: dict = {}
 
-    out = tmp_path_factory.mktemp("retrained") / "default"
-    train(LABELS, out)
-    return out
+
+def _needs_retrain(item: pytest.Item) -> bool:
+    return "retrained_default" in getattr(item, "fixturenames", ()) or "retrained_fit" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that wait for the background training run last (the order is otherwise kept)."""
+    items.sort(key=_needs_retrain)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    import frames
+
+    if session.config.option.collectonly or not any(map(_needs_retrain, session.items)) or missing_corpora():
+        return
+    folder = Path(tempfile.mkdtemp(prefix="frames-retrain-"))
+    code = f"import sys; sys.path.insert(0, {str(Path(frames.__file__).parent.parent)!r})\n" + RETRAIN
+    log = open(folder / "log.txt", "wb")
+    _retrain["folder"] = folder
+    _retrain["process"] = subprocess.Popen([sys.executable, "-c", code, str(LABELS), str(folder)], stdout=log,
+                                           stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ})
+    log.close()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    import os
+    import signal
+
+    process = _retrain.pop("process", None)
+    if process is not None and process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    if "folder" in _retrain:
+        shutil.rmtree(_retrain.pop("folder"), ignore_errors=True)
+
+
+def _retrained() -> Path:
+    """The folder the background training wrote, once it has finished; an error with its log if it failed."""
+    process = _retrain.get("process")
+    if process is None:
+        pytest.fail("the background training was not started (see pytest_collection_finish)")
+    process.wait(timeout=280)
+    folder = _retrain["folder"]
+    if process.returncode != 0:
+        pytest.fail(f"training on the shipped labels failed:\n{(folder / 'log.txt').read_text('utf-8', 'replace')}")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def retrained_default(pool) -> Path:
+    """The shipped labels trained again, to compare with the shipped model."""
+    return _retrained() / "default"
+
+
+@pytest.fixture(scope="session")
+def retrained_fit() -> tuple[str, list[str], "object", Path] | None:
+    """The final fit of that training: its feature set, every labelled sentence, scikit-learn's
+    (uncalibrated) probabilities of them, and the model folder exported from it; None without the
+    labelled corpora (the test then fits for itself)."""
+    import numpy as np
+
+    if missing_corpora():
+        return None
+    folder = _retrained()
+    config = json.loads((folder / "final_fit.json").read_text("utf-8"))
+    return config["features"], config["texts"], np.load(folder / "sklearn_proba.npy"), folder / "default"
 
 
 @pytest.fixture

@@ -392,7 +392,12 @@ def sklearn_predict_proba(fitted, texts: list[str]) -> np.ndarray:
 def fit_final(texts: list[str], truth: np.ndarray, features: tuple[FeatureSpec, ...], C: float,
               weights: np.ndarray | None = None, known: np.ndarray | None = None):
     """Fit on every sentence and export (vocabulary, idf) per block, coefficients and intercepts."""
-    vectorizers, classifiers = fit_sklearn(texts, truth, features, C, weights, known)
+    return export_fit(fit_sklearn(texts, truth, features, C, weights, known))
+
+
+def export_fit(fitted):
+    """(vocabulary, idf) per block, coefficients and intercepts of a fit_sklearn result, as a model holds them."""
+    vectorizers, classifiers = fitted
     blocks = []
     for v in vectorizers:
         vocab = sorted(v.vocabulary_, key=v.vocabulary_.get)
