@@ -69,8 +69,9 @@ class TfidfBlock:
             # the key sum(id_k * n_tokens ** (n - 1 - k)), kept sorted for searchsorted lookups.
             # Tokens never hold a space, so splitting a term on spaces gives its tokens exactly.
             # Built with one pass of C-level string calls and numpy: loading is on every cold start.
+            # Ids in order of first appearance: any fixed numbering serves, and this one needs no sort.
             flat = " ".join(vocabulary).split(" ") if vocabulary else []
-            self.token_ids = dict(zip(sorted(set(flat)), range(1, len(flat) + 1)))
+            self.token_ids = dict(zip(dict.fromkeys(flat), range(1, len(flat) + 1)))
             self._n_tokens = len(self.token_ids) + 1
             if self._n_tokens ** spec.ngram_max >= 2**62:
                 raise ValueError("word n-grams too long for 64-bit keys")
