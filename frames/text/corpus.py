@@ -9,9 +9,8 @@ a caller may summarise in one line rather than list.
 
 from __future__ import annotations
 
-import csv
-import gzip
-import hashlib
+# csv, gzip and hashlib are imported where a corpus is read: `frames classify` imports this module
+# only for is_corpus, on every cold start.
 import io
 import json
 import sys
@@ -55,6 +54,9 @@ def read_corpus(path: str | Path, text_field: str = "text", id_field: str = "id"
     or repeats an id seen before (a Repeat when its text is the same too). Metadata fields missing
     from a row are left out of its meta.
     """
+    import gzip
+    import hashlib
+
     path = Path(path)
     if not is_corpus(path):
         raise ArticleError(f"{path}: not a corpus file; name it .jsonl, .csv, .jsonl.gz or .csv.gz")
@@ -86,6 +88,8 @@ def read_corpus(path: str | Path, text_field: str = "text", id_field: str = "id"
 
 
 def _open(path: Path):
+    import gzip
+
     return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
 
 
@@ -106,6 +110,8 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict | Problem]]:
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict | Problem]]:
+    import csv
+
     csv.field_size_limit(sys.maxsize)
     with _open(path) as stream:
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
