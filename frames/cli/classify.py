@@ -34,8 +34,7 @@ def classify_articles(paths: list[str], top: int = 3, as_json: bool = False, any
     import json
 
     from frames.model.scoring import load_model
-    from frames.text.articles import read_article
-    from frames.text.corpus import is_corpus
+    from frames.text.articles import is_corpus, read_article
     from frames.text.language import unscored_reason
 
     corpus = next((path for path in paths if path != "-" and is_corpus(path)), None)

@@ -78,10 +78,10 @@ def model_files(data: ModelData) -> dict[str, bytes]:
     arrays.update(coef=data.coef, intercept=data.intercept)
     return {
         MODEL_FILE: _json_bytes(config),
+        # Both stored, not deflated: inflating them took about 13 ms of every cold `frames classify`
+        # (weights ~11 ms, vocabulary ~2 ms), for 2.9 MB on disk instead of 1.9 MB.
         VOCABULARY_FILE: _npz_bytes(_vocabulary_arrays(data.vocabularies)),
-        # Stored, not deflated: float64 weights shrink only to 0.7 of their size, and inflating
-        # them took about 11 ms of every cold `frames classify` (text shrinks to a third: kept deflated).
-        WEIGHTS_FILE: _npz_bytes(arrays, compression=zipfile.ZIP_STORED),
+        WEIGHTS_FILE: _npz_bytes(arrays),
     }
 
 
@@ -140,14 +140,15 @@ def _json_bytes(value: object, indent: int | None = 1) -> bytes:
     return (json.dumps(value, ensure_ascii=False, indent=indent, sort_keys=False) + "\n").encode("utf-8")
 
 
-def _npz_bytes(arrays: dict[str, np.ndarray], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """An .npz (a zip of .npy files), stored: reading it inflates nothing."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
         for name in sorted(arrays):
             member = io.BytesIO()
             np.lib.format.write_array(member, np.ascontiguousarray(arrays[name]), allow_pickle=False)
             info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_TIME)
-            info.compress_type = compression
+            info.compress_type = zipfile.ZIP_STORED
             info.external_attr = 0o644 << 16
             archive.writestr(info, member.getvalue())
     return buffer.getvalue()

@@ -9,8 +9,7 @@ a caller may summarise in one line rather than list.
 
 from __future__ import annotations
 
-# csv, gzip and hashlib are imported where a corpus is read: `frames classify` imports this module
-# only for is_corpus, on every cold start.
+# csv, gzip and hashlib are imported where a corpus is read, not by modules that only ask is_corpus.
 import io
 import json
 import sys
@@ -19,8 +18,7 @@ from pathlib import Path
 from typing import Iterator
 
 from frames.errors import ArticleError, Problem
-
-SUFFIXES = (".jsonl", ".ndjson", ".csv", ".jsonl.gz", ".ndjson.gz", ".csv.gz")
+from frames.text.articles import CORPUS_SUFFIXES as SUFFIXES, is_corpus  # noqa: F401  (defined there, for classify)
 
 
 @dataclass(frozen=True)
@@ -38,12 +36,6 @@ class Document:
     text: str
     line: int
     meta: dict[str, str] = field(default_factory=dict)
-
-
-def is_corpus(path: str | Path) -> bool:
-    """Whether a path names a corpus file (by its extension), not a plain-text article."""
-    name = Path(path).name.lower()
-    return name.endswith(SUFFIXES)
 
 
 def read_corpus(path: str | Path, text_field: str = "text", id_field: str = "id",
