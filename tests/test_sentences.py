@@ -68,3 +68,14 @@ def test_every_seed_splits_with_exact_offsets(seeds):
         sentences = split_sentences(text)
         assert len(sentences) > 10, path.name
         _check_offsets(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("Ab. ?!\n\"”1é—Мы ")), max_size=80))
+def test_blingfire_called_directly_splits_as_the_blingfire_module(text):
+    """frames.text.sentences calls blingfire's C library itself (importing the module costs ~7 ms a cold start)."""
+    import blingfire
+
+    from frames.text.sentences import _text_to_sentences
+
+    assert _text_to_sentences(text) == blingfire.text_to_sentences(text)

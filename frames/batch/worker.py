@@ -8,6 +8,7 @@ once (``_worker_model``) and exits when the process that started it dies (``watc
 from __future__ import annotations
 
 import ctypes
+import gc
 import hashlib
 import os
 import threading
@@ -77,6 +78,9 @@ def _worker_model(model_path: str) -> Model:
     if model_path not in _MODELS:
         keep_freed_memory()
         _MODELS[model_path] = load_model(model_path)
+        # What start-up made (modules, the model) lives as long as the worker: out of the cyclic
+        # garbage collector's passes, which then walk only the chunks' objects.
+        gc.freeze()
     return _MODELS[model_path]
 
 

@@ -12,7 +12,7 @@ import typer
 
 from frames.errors import FramesError
 
-from .app import MODEL_OPTION, any_language_option, print_scores, app, user_errors, warn_language
+from .base import MODEL_OPTION, any_language_option, print_scores, app, user_errors
 
 
 @app.command()
@@ -40,60 +40,11 @@ def classify(
 
     Example: frames classify article.txt --top 5
     """
-    from frames.text.articles import read_article
-    from frames.text.corpus import is_corpus
-    from frames.text.language import unscored_reason
-    from frames.model.scoring import load_model
+    from .classify import classify_articles
 
-    corpus = next((path for path in paths if path != "-" and is_corpus(path)), None)
-    if corpus is not None:
-        raise FramesError(f"{corpus}: a corpus file (one article a row), which classify would read as one article; "
-                          f"score its articles with `frames batch {corpus}` or `frames report {corpus} -o reports/`")
-    loaded = load_model(model)
-    failed = 0
-    for number, path in enumerate(paths):
-        try:
-            article = read_article(path)
-            result = loaded.classify(article.text, top=top, name=article.name, check_language=not any_language)
-        except FramesError as exc:  # one unreadable article does not stop the others
-            typer.echo(f"error: {exc}", err=True)
-            failed += 1
-            continue
-        for note in article.notes():
-            typer.echo(f"note: {note}", err=True)
-        warn_language(article.name, result.unscored,
-                      unscored_reason(result.language, loaded.language) if result.language else None)
-        if as_json:
-            out = {"article": article.name, "encoding": article.encoding, "bad_bytes": article.bad_bytes,
-                   "format": article.format, "model": loaded.describe(), **result.to_dict()}
-            typer.echo(json.dumps(out, ensure_ascii=False, indent=1 if len(paths) == 1 else None))
-        else:
-            _print_result(article.name, result, loaded, blank_line=number > 0)
-    if failed:
-        raise typer.Exit(1)
-
-
-def _print_result(name: str, result, loaded, blank_line: bool) -> None:
-    """One article's table and evidence, for people."""
-    n = len(result.sentences)
-    if blank_line:
-        typer.echo("")
-    typer.echo(f"{name}: {n} sentence{'' if n == 1 else 's'}; model {loaded.identity.name}, "
-               f"article rule: {loaded.data.article_rule.kind}")
-    if not result.scored:
-        typer.echo("not scored (see the warning)")
-        return
-    width = max(len(f.name) for f in result.frames)
-    typer.echo(f"{'frame':<{width}}  score  present  share  why")
-    for f in result.frames:
-        why = f.reason.split(": ", 1)[-1]
-        typer.echo(f"{f.name:<{width}}  {f.score:5.2f}  {'yes' if f.present else 'no':<7}  {f.share:5.2f}  {why}")
-    for f in result.frames:
-        if f.evidence:
-            typer.echo(f"\n{f.name}:")
-            for i in f.evidence:
-                s = result.sentences[i]
-                typer.echo(f"  {s.scores[result.frames.index(f)]:.2f}  [{s.start}:{s.end}] {s.text}")
+    status = classify_articles(paths, top, as_json, any_language, model)
+    if status:
+        raise typer.Exit(status)
 
 
 @app.command()

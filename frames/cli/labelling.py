@@ -10,7 +10,7 @@ import typer
 
 from frames.errors import FramesError
 
-from .app import MODEL_OPTION, app, labels_app, user_errors
+from .base import MODEL_OPTION, app, labels_app, user_errors
 
 
 @app.command()

@@ -10,7 +10,7 @@ import typer
 
 from frames.errors import FramesError
 
-from .app import ANY_LANGUAGE, MODEL_OPTION, any_language_option, app, user_errors, warn_language
+from .base import ANY_LANGUAGE, MODEL_OPTION, any_language_option, app, user_errors, warn_language
 
 if TYPE_CHECKING:  # explain and report code is imported only when those commands run
     from frames.model.explain import FrameWeights, SentenceExplanation

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
-import threading
+import _thread
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,8 +60,10 @@ class TfidfBlock:
         self.spec = spec
         # Per term: coefficients times idf, then idf squared, (size, n_frames + 1). A term seen
         # once needs no multiplication, and one gather serves both the dot product and the norm.
-        self._table = np.ascontiguousarray(np.column_stack([weights * idf[:, None], idf * idf]))
         self.n_frames = weights.shape[1]
+        self._table = np.empty((len(idf), self.n_frames + 1))
+        np.multiply(weights, idf[:, None], out=self._table[:, :-1])
+        np.multiply(idf, idf, out=self._table[:, -1])
         if spec.analyzer == "char_wb":
             self.index = dict(zip(vocabulary, range(len(vocabulary))))
         else:
@@ -69,14 +71,17 @@ class TfidfBlock:
             # the key sum(id_k * n_tokens ** (n - 1 - k)), kept sorted for searchsorted lookups.
             # Tokens never hold a space, so splitting a term on spaces gives its tokens exactly.
             # Built with one pass of C-level string calls and numpy: loading is on every cold start.
+            # Ids in order of first appearance: any fixed numbering serves, and this one needs no sort.
             flat = " ".join(vocabulary).split(" ") if vocabulary else []
-            self.token_ids = dict(zip(sorted(set(flat)), range(1, len(flat) + 1)))
+            self.token_ids = dict(zip(dict.fromkeys(flat), range(1, len(flat) + 1)))
             self._n_tokens = len(self.token_ids) + 1
             if self._n_tokens ** spec.ngram_max >= 2**62:
                 raise ValueError("word n-grams too long for 64-bit keys")
             ids = np.fromiter(map(self.token_ids.__getitem__, flat), dtype=np.int64, count=len(flat))
-            lengths = np.fromiter(map(str.count, vocabulary, itertools.repeat(" ")), dtype=np.int64,
-                                  count=len(vocabulary)) + 1
+            # Tokens per term: the spaces between one newline and the next in the joined UTF-8 text, plus one.
+            text = np.frombuffer("\n".join(vocabulary).encode("utf-8"), dtype=np.uint8)
+            lengths = np.bincount(np.searchsorted(np.flatnonzero(text == 10), np.flatnonzero(text == 32)),
+                                  minlength=len(vocabulary)) + 1
             starts = np.cumsum(lengths) - lengths
             self._term_keys: dict[int, tuple[np.ndarray, np.ndarray]] = {}
             for n in range(spec.ngram_min, spec.ngram_max + 1):
@@ -214,7 +219,7 @@ class Featurizer:
     def __init__(self, blocks: list[TfidfBlock]):
         self.blocks = blocks
         self._pieces = _Pieces(len(blocks))
-        self._lock = threading.Lock()  # guards _pieces: one model may score in several threads
+        self._lock = _thread.allocate_lock()  # guards _pieces, as one model may score in several threads
 
     def __getstate__(self) -> dict:
         """Pickled without the cache and the lock (a lock cannot be pickled; the cache refills)."""

@@ -11,7 +11,9 @@ which scoring does not read.
 from __future__ import annotations
 
 import io
+import itertools
 import json
+import operator
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +78,8 @@ def model_files(data: ModelData) -> dict[str, bytes]:
     arrays.update(coef=data.coef, intercept=data.intercept)
     return {
         MODEL_FILE: _json_bytes(config),
+        # Both stored, not deflated: inflating them took about 13 ms of every cold `frames classify`
+        # (weights ~11 ms, vocabulary ~2 ms), for 2.9 MB on disk instead of 1.9 MB.
         VOCABULARY_FILE: _npz_bytes(_vocabulary_arrays(data.vocabularies)),
         WEIGHTS_FILE: _npz_bytes(arrays),
     }
@@ -137,13 +141,14 @@ def _json_bytes(value: object, indent: int | None = 1) -> bytes:
 
 
 def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """An .npz (a zip of .npy files), stored: reading it inflates nothing."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
         for name in sorted(arrays):
             member = io.BytesIO()
             np.lib.format.write_array(member, np.ascontiguousarray(arrays[name]), allow_pickle=False)
             info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            info.compress_type = zipfile.ZIP_STORED
             info.external_attr = 0o644 << 16
             archive.writestr(info, member.getvalue())
     return buffer.getvalue()
@@ -185,7 +190,7 @@ def read_model(folder: str | Path) -> ModelData:
             raise ModelError(f"{folder / LEGACY_VOCABULARY_FILE}: expected one list of terms per feature block "
                              f"({len(features)})")
     for i, terms in enumerate(vocab):
-        if len(set(terms)) != len(terms):
+        if not _distinct(terms):
             raise ModelError(f"{folder / vocabulary_file}: feature block {i} lists a term twice; retrain the model")
     features = tuple(FeatureSpec(f.analyzer, f.ngram_min, f.ngram_max, len(v)) for f, v in zip(features, vocab))
     arrays = _read_npz(folder / WEIGHTS_FILE, len(features))
@@ -210,6 +215,14 @@ def read_model(folder: str | Path) -> ModelData:
         training=config.get("training") or {},
         evidence_words=_evidence_words(config, folder / MODEL_FILE),
     )
+
+
+def _distinct(terms: list[str]) -> bool:
+    """Whether no term is listed twice. Training writes terms sorted (scikit-learn's order), and
+    strictly increasing terms are distinct: checked without hashing them all into a set."""
+    if all(map(operator.lt, terms, itertools.islice(terms, 1, None))):  # operator.lt: twice as fast as str.__lt__
+        return True
+    return len(set(terms)) == len(terms)
 
 
 def _evidence_words(config: dict, path: Path) -> int:

@@ -24,10 +24,19 @@ _CONTROL = bytes(range(0, 9)) + b"\x0b" + bytes(range(14, 32))
 _META_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([A-Za-z0-9_-]+)", re.IGNORECASE)
 _ESCAPED = re.compile("[\udc80-\udcff]")
 _NON_ASCII = re.compile("[^\x00-\x7f\udc80-\udcff]")
+# A corpus file (frames.text.corpus: one article a row) is known by its name; `frames classify`
+# refuses one without importing the corpus readers.
+CORPUS_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".jsonl.gz", ".ndjson.gz", ".csv.gz")
 # Legacy single-byte encodings charset-normalizer chooses among; on a near tie, the first listed
 # (the more common in news) wins: short texts fit cp1251 and mac_cyrillic, or cp1252 and cp1250, alike.
 LEGACY_ENCODINGS = ("cp1251", "cp1252", "koi8_r", "cp866", "iso8859_5", "cp1250", "iso8859_2", "iso8859_15",
                     "cp1253", "cp1254", "cp1257", "koi8_u", "kz1048", "mac_cyrillic", "latin_1")
+
+
+def is_corpus(path: str | Path) -> bool:
+    """Whether a path names a corpus file (by its extension), not a plain-text article."""
+    name = Path(path).name.lower()
+    return name.endswith(CORPUS_SUFFIXES)
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,7 @@ a caller may summarise in one line rather than list.
 
 from __future__ import annotations
 
-import csv
-import gzip
-import hashlib
+# csv, gzip and hashlib are imported where a corpus is read, not by modules that only ask is_corpus.
 import io
 import json
 import sys
@@ -20,8 +18,7 @@ from pathlib import Path
 from typing import Iterator
 
 from frames.errors import ArticleError, Problem
-
-SUFFIXES = (".jsonl", ".ndjson", ".csv", ".jsonl.gz", ".ndjson.gz", ".csv.gz")
+from frames.text.articles import CORPUS_SUFFIXES as SUFFIXES, is_corpus  # noqa: F401  (defined there, for classify)
 
 
 @dataclass(frozen=True)
@@ -41,12 +38,6 @@ class Document:
     meta: dict[str, str] = field(default_factory=dict)
 
 
-def is_corpus(path: str | Path) -> bool:
-    """Whether a path names a corpus file (by its extension), not a plain-text article."""
-    name = Path(path).name.lower()
-    return name.endswith(SUFFIXES)
-
-
 def read_corpus(path: str | Path, text_field: str = "text", id_field: str = "id",
                 meta: tuple[str, ...] = ()) -> Iterator[Document | Problem]:
     """Each row of a corpus file as a Document, or a Problem for a row that cannot be used.
@@ -55,6 +46,9 @@ def read_corpus(path: str | Path, text_field: str = "text", id_field: str = "id"
     or repeats an id seen before (a Repeat when its text is the same too). Metadata fields missing
     from a row are left out of its meta.
     """
+    import gzip
+    import hashlib
+
     path = Path(path)
     if not is_corpus(path):
         raise ArticleError(f"{path}: not a corpus file; name it .jsonl, .csv, .jsonl.gz or .csv.gz")
@@ -86,6 +80,8 @@ def read_corpus(path: str | Path, text_field: str = "text", id_field: str = "id"
 
 
 def _open(path: Path):
+    import gzip
+
     return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
 
 
@@ -106,6 +102,8 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict | Problem]]:
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict | Problem]]:
+    import csv
+
     csv.field_size_limit(sys.maxsize)
     with _open(path) as stream:
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")

@@ -9,9 +9,8 @@ numbers, timestamps) are dropped.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
-
-import blingfire
 
 _BREAK = "\u2029"
 # "ASTANA, February 28." / "MOSCOW, 3 March." / "/TASS/." / "(AsiaNews)": a dateline on its own.
@@ -75,16 +74,60 @@ def _blingfire_spans(flat: str) -> list[tuple[int, int]]:
     # is ten times slower, so each sentence is found in the text instead, the twin as fallback.
     spans: list[tuple[int, int]] = []
     position = 0
-    for sentence in blingfire.text_to_sentences(flat).split("\n"):
+    for sentence in _text_to_sentences(flat).split("\n"):
         if not sentence.strip():
             continue
         start = flat.find(sentence, position)
         if start < 0:
+            import blingfire
+
             _, offsets = blingfire.text_to_sentences_and_offsets(flat)
             return [(int(a), int(b)) for a, b in offsets]
         position = start + len(sentence)
         spans.append((start, position))
     return spans
+
+
+_BLINGFIRE = None  # blingfire's C library (ctypes), or the blingfire module; loaded on first use
+
+
+def _text_to_sentences(text: str) -> str:
+    """blingfire.text_to_sentences(text): the sentences, one a line.
+
+    On Linux the call goes to blingfire's C library straight away, as blingfire's own wrapper makes
+    it: importing the blingfire module costs about 7 ms of every cold start (it reads its own
+    source through inspect to find the library). Elsewhere, the module itself.
+    """
+    global _BLINGFIRE
+    if _BLINGFIRE is None:
+        _BLINGFIRE = _load_blingfire()
+    if not hasattr(_BLINGFIRE, "TextToSentences"):
+        return _BLINGFIRE.text_to_sentences(text)
+    import ctypes
+
+    data = text.encode("utf-8")
+    out = ctypes.create_string_buffer(len(data) * 2)
+    length = _BLINGFIRE.TextToSentences(ctypes.c_char_p(data), ctypes.c_int(len(data)), ctypes.byref(out),
+                                        ctypes.c_int(len(out)))
+    if length == -1 or length > len(out):
+        return ""
+    return out.value.decode("utf-8")
+
+
+def _load_blingfire():
+    """The C library blingfire's module loads (on Linux: libblingfiretokdll.so beside it), else the module."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("blingfire")  # finds the package without running it
+    library = Path(spec.submodule_search_locations[0]) / "libblingfiretokdll.so" if spec else None
+    if sys.platform.startswith("linux") and library is not None and library.is_file():
+        import ctypes
+
+        return ctypes.CDLL(str(library))
+    import blingfire
+
+    return blingfire
 
 
 def _split_before_numbers(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -6,7 +6,6 @@ Exit codes: 0 success; 1 a problem with the input, labels or model (the message 
 
 from __future__ import annotations
 
-import errno
 import functools
 import sys
 from typing import Callable
@@ -15,6 +14,8 @@ import typer
 import typer.core
 
 from frames.errors import FramesError
+
+from .output import ANY_LANGUAGE, INTERRUPTED, report_error, warn_language  # noqa: F401  (shared with classify.py)
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 
@@ -72,7 +73,6 @@ def _options(version: bool = typer.Option(False, "--version", callback=_print_ve
     """Options of `frames` itself, before the command."""
 
 MODEL_OPTION = typer.Option(None, "--model", "-m", help="Model folder (default: $FRAMES_MODEL, else the shipped model).")
-ANY_LANGUAGE = "--any-language"  # the one opt-out of the language check, named the same on every command
 
 
 def any_language_option(what: str = "the article") -> typer.Option:
@@ -81,16 +81,6 @@ def any_language_option(what: str = "the article") -> typer.Option:
                         "such text is reported as not scored, never given made-up scores).")
 
 
-def warn_language(name: str, unscored: str | None, anyway: str | None = None) -> None:
-    """The one warning every command prints for text not in the model's language: ``unscored`` is why it
-    was not scored; ``anyway`` why it should not have been, when --any-language scored it."""
-    if unscored:
-        typer.echo(f"warning: {name}: not scored: {unscored}; {ANY_LANGUAGE} scores it anyway", err=True)
-    elif anyway:
-        typer.echo(f"warning: {name}: scored anyway, though {anyway}", err=True)
-
-
-INTERRUPTED = 130  # the exit status of a run stopped by Ctrl-C
 _command_started = False  # set once a command's own code runs: from then on it reports Ctrl-C itself
 
 
@@ -104,18 +94,11 @@ def user_errors(command: Callable) -> Callable:
         _command_started = True
         try:
             return command(*args, **kwargs)
-        except FramesError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from None
-        except KeyboardInterrupt:
-            typer.echo("interrupted", err=True)
-            raise typer.Exit(INTERRUPTED) from None
-        except OSError as exc:  # the system refused a path (name too long, I/O error...): say which, and why
-            if exc.errno == errno.EPIPE:
-                raise  # standard output closed early (`| head`): Typer exits quietly
-            where = f"{exc.filename}: " if exc.filename else ""
-            typer.echo(f"error: {where}{exc.strerror or exc}", err=True)
-            raise typer.Exit(1) from None
+        except (FramesError, KeyboardInterrupt, OSError) as exc:
+            status = report_error(exc)  # None: standard output closed early (`| head`): Typer exits quietly
+            if status is None:
+                raise
+            raise typer.Exit(status) from None
 
     return wrapper
 
