@@ -35,7 +35,7 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'
 _ASSETS = Path(__file__).resolve().parent
 ANALYZER_LABELS = {"word": "word", "char_wb": "char"}  # short names beside each n-gram
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
-EXPLAINED = 200  # sentences explained on a page, the highest-scoring: a 1 MB article would make a 40 MB page
+EXPLAINED = 50  # sentences explained on a page, the highest-scoring: every one costs ~8 ms (its n-grams grouped by word) and ~20 KB
 HEADLINE_CHARS = 120  # a longer first line is cut at a word, with an ellipsis
 FRAGMENT = "heading / fragment: not counted for the verdict"  # beside a sentence frames.text.fragments leaves out
 NGRAMS_SHOWN = 4  # n-grams named under each word
@@ -379,7 +379,8 @@ def _why_row(j: int, f: FrameExplanation, text: str, top: int) -> str:
     words = by_word(text, f.towards + f.away)
     towards = [w for w in words if w.value > 0][:top]
     away = [w for w in reversed(words) if w.value < 0][:top]
-    unlisted = [w for w in words if w not in towards and w not in away]
+    listed = {id(w) for w in towards + away}  # by identity: comparing WordParts compares all their n-grams
+    unlisted = [w for w in words if id(w) not in listed]
     rest = sum(w.value for w in unlisted) + f.rest
     rest = (f"<br>unlisted: {len(unlisted)} word{'' if len(unlisted) == 1 else 's'} {_signed(rest)}"
             if unlisted else "")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
 
 from frames.model.explain import Contribution
@@ -33,19 +34,27 @@ class WordPart:
     ngrams: tuple[Contribution, ...]
 
 
+@lru_cache(maxsize=64)
+def _holders(text: str, lengths: frozenset[int]) -> dict[str, Counter]:
+    """Each character n-gram of ``text`` (of the given lengths) -> the words holding it, and how often.
+
+    The same for every frame of a sentence, so it is built once per sentence (a page asks for four frames)."""
+    holders: dict[str, Counter] = defaultdict(Counter)
+    for piece in text.lower().split():
+        word = _EDGES.sub("", piece) or piece
+        padded = f" {piece} "
+        for n in lengths:
+            for k in range(max(1, len(padded) - n + 1)):
+                holders[padded[k:k + n]][word] += 1
+    return holders
+
+
 def by_word(text: str, parts: Iterable[Contribution]) -> tuple[WordPart, ...]:
     """The parts of one frame's logit (all n-grams of ``text``, as explain_sentences(top=None) gives
     them) grouped by word, the largest value first."""
     parts = list(parts)
-    lengths = {len(c.raw) for c in parts if c.analyzer == "char_wb"}
-    holders: dict[str, Counter] = defaultdict(Counter)  # char n-gram -> the words holding it, and how often
-    if lengths:
-        for piece in text.lower().split():
-            word = _EDGES.sub("", piece) or piece
-            padded = f" {piece} "
-            for n in lengths:
-                for k in range(max(1, len(padded) - n + 1)):
-                    holders[padded[k:k + n]][word] += 1
+    lengths = frozenset(len(c.raw) for c in parts if c.analyzer == "char_wb")
+    holders = _holders(text, lengths) if lengths else {}
     values: dict[str, float] = defaultdict(float)
     ngrams: dict[str, list[Contribution]] = defaultdict(list)
     for c in parts:
