@@ -52,15 +52,13 @@ def label(
     Example: frames label ../shared/pool/kremlin.jsonl --random 50 --seed 1 --annotator anna
     """
     from frames.labels.codebook import find_codebook
-    from frames.labels.labelfile import check_label_target
     from frames.training.labelling import LabelFile, LabelSession, plan, read_sources
     from frames.model.scoring import load_model
 
     if sum(bool(x) for x in (uncertain, random_n)) > 1:
         raise FramesError("--uncertain and --random clash: choose one way to sample")
     target = labels_file or Path("labels/articles/annotations.jsonl" if articles else "labels/annotations.jsonl")
-    kind = "article" if articles else "sentence"
-    check_label_target(target, kind)
+    answers = LabelFile(target, "article" if articles else "sentence")  # checks the target before any work
     loaded = load_model(model)
     book = find_codebook(target, codebook, loaded.path, tuple(zip(loaded.frames, loaded.frame_names)))
     sources, problems = read_sources(paths, target, text_field, id_field)
@@ -71,7 +69,7 @@ def label(
     if not items:
         typer.echo("nothing to label: everything here is labelled already")
         return
-    session = LabelSession(items, LabelFile(target, kind), annotator, book.ids, mode)
+    session = LabelSession(items, answers, annotator, book.ids, mode)
     column = {fid: j for j, fid in enumerate(loaded.frames)}
     typer.echo(f"labelling {len(items)} {'articles' if articles else 'sentences'} into {target}; {session.help}")
     try:

@@ -16,6 +16,7 @@ from frames.model.modelfile import ModelData, read_model
 from frames.model.profile import (ArticleResult, FrameProfile, build_profile, counted_sentences, summarise,
                                   unscored_result)
 from frames.text.sentences import Sentence, split_sentences
+from frames.text.fragments import evidence_share, word_count
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class Model:
             chunk = sentences[start:start + self.CHUNK]
             evidence[start:start + len(chunk)], words[start:start + len(chunk)] = self._featurizer.logits_and_words(chunk)
         if self.data.evidence_words:  # evidence_scale, from the word counts the featurizer already made
-            evidence *= np.minimum(1.0, words / self.data.evidence_words)[:, None]
+            evidence *= evidence_share(words, self.data.evidence_words)[:, None]
         return evidence + self.data.intercept
 
     def evidence_scale(self, sentences: list[str]) -> np.ndarray:
@@ -89,9 +90,7 @@ class Model:
         A bare keyword ("NATO") would otherwise carry its whole weight, as TF-IDF rows have unit length
         whatever the sentence's length; the model's training chose evidence_words by cross-validation.
         """
-        if not self.data.evidence_words:
-            return np.ones(len(sentences))
-        return np.minimum(1.0, np.array([len(s.split()) for s in sentences], dtype=np.float64) / self.data.evidence_words)
+        return evidence_share(np.array([word_count(s) for s in sentences]), self.data.evidence_words)
 
     def predict_proba(self, sentences: list[str]) -> np.ndarray:
         """Calibrated probability of each frame for each sentence, shape (n, len(frames))."""

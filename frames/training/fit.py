@@ -27,7 +27,7 @@ from frames.model.features import FeatureSpec
 from frames.labels.store import LabelledArticle, LabelledSentence, LabelSet, load_articles, load_labels, load_test_split
 from frames.model.modelfile import ModelData, is_model_folder, save_model_folder
 from frames.training.rule_choice import RuleChoice, article_folds, choose_rule
-from frames.text.fragments import is_fragment, word_count
+from frames.text.fragments import evidence_share, is_fragment, word_count
 from frames.text.sentences import split_sentences
 from frames.files.outputs import check_target
 from frames.model.versions import ModelInfo, model_info
@@ -462,8 +462,7 @@ def shrink(logits: np.ndarray, intercepts: np.ndarray, words: np.ndarray, eviden
     """Logits with each sentence's feature evidence scaled by min(1, words / evidence_words), as the model scores."""
     if not evidence_words:
         return logits
-    scale = np.minimum(1.0, words / evidence_words)[:, None]
-    return intercepts + scale * (logits - intercepts)
+    return intercepts + evidence_share(words, evidence_words)[:, None] * (logits - intercepts)
 
 
 def choose_evidence_words(truth: np.ndarray, logits: np.ndarray, intercepts: np.ndarray, words: np.ndarray,
