@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import frames
-from frames import ModelError, load_labels, load_model
+from frames import Model, ModelError, load_labels, load_model
 from frames.training.evaluation import label_matrix
 from frames.model.modelfile import MODEL_FILES
 from frames.labels.agreement import settle
@@ -131,6 +131,44 @@ def small_exports(labelled):
 def test_numpy_scoring_matches_scikit_learn_on_any_text(small_exports, text):
     for model, fitted in small_exports.values():
         np.testing.assert_allclose(model.predict_proba([text]), sklearn_predict_proba(fitted, [text]), rtol=0, atol=1e-9)
+
+
+@pytest.fixture(scope="module")
+def shipped_blocks():
+    """The shipped model's data, and its char_wb block with its vocabulary as a dict (the plain way)."""
+    from frames.model.scoring import read_model
+
+    data = read_model(DEFAULT_MODEL)
+    chars = next(b for b in Model(data).featurizer.blocks if b.spec.analyzer == "char_wb")
+    chars.build_keys()
+    assert chars.char_keys is not None
+    return data, chars, dict(zip(chars.vocabulary, range(len(chars.vocabulary))))
+
+
+@settings(max_examples=80, deadline=None)
+@given(pieces=st.lists(st.text(min_size=1, max_size=12).filter(lambda p: p.split() == [p]), max_size=20))
+def test_char_keys_find_what_the_plain_analyzer_finds(shipped_blocks, pieces):
+    """Each piece's char_wb n-grams found by the numpy keys are those the Python analyzer finds, surrogates and all."""
+    from frames.model.features import char_wb_ngrams
+
+    _, chars, index = shipped_blocks
+    values, lengths = chars.char_keys.columns(pieces)
+    assert len(lengths) == len(pieces) and lengths.sum() == len(values)
+    starts = np.cumsum(lengths) - lengths
+    for piece, start, n in zip(pieces, starts, lengths):
+        expected = sorted(c for c in map(index.get, char_wb_ngrams(piece, 3, 5)) if c is not None)
+        assert sorted(values[start:start + n].tolist()) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts=st.lists(st.text(max_size=120), min_size=1, max_size=6))
+def test_small_inputs_score_as_the_keyed_path_does(shipped_blocks, texts):
+    """A cold classify looks word n-grams up term by term; bulk scoring uses sorted keys: same logits, bit for bit."""
+    data = shipped_blocks[0]
+    small, keyed = Model(data), Model(data)
+    keyed.featurizer.KEYED_AFTER = -1
+    np.testing.assert_array_equal(small.decision_function(texts), keyed.decision_function(texts))
+    assert not all(small.featurizer._pieces.filled) and all(keyed.featurizer._pieces.filled)
 
 
 def test_calibration_is_applied_to_the_logit(tiny_model):
