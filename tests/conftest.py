@@ -6,6 +6,7 @@ not in it: a test that needs them asks for the ``seeds`` or ``pool`` fixture, an
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 from pathlib import Path
@@ -84,6 +85,19 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Build the command line's click command once per session instead of on every CliRunner.invoke.
+
+    typer.testing turns the Typer app into a click command on each call (about 25 ms, some 700
+    calls); the app is complete once imported and never changed, so every invocation gets the same
+    command either way.
+    """
+    import typer.testing
+
+    if not hasattr(typer.testing._get_command, "cache_info"):
+        typer.testing._get_command = functools.lru_cache(maxsize=None)(typer.testing._get_command)
+
+
 def missing_corpora() -> str:
     """Why the shipped labels cannot be read whole, as `frames labels check` says it ('' when they can)."""
     from frames.labels.store import missing_corpora as missing
@@ -104,7 +118,8 @@ def pool() -> None:
 # of the suite runs meanwhile, and the tests that need it run last. The same process keeps what the
 # numpy-vs-scikit-learn test needs of its final fit, so the labels are fitted once, not three times.
 RETRAIN = """
-import json, sys
+import json, os, sys
+os.nice(10)  # its folds' worker processes inherit this: the tests in the foreground come first
 from pathlib import Path
 import numpy as np
 from frames.training import fit
