@@ -6,6 +6,8 @@ not in it: a test that needs them asks for the ``seeds`` or ``pool`` fixture, an
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import shutil
 from pathlib import Path
@@ -84,6 +86,49 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Build the command line's click command once per session instead of on every CliRunner.invoke.
+
+    typer.testing turns the Typer app into a click command on each call (about 25 ms, some 700
+    calls); the app is complete once imported and never changed, so every invocation gets the same
+    command either way.
+    """
+    import typer.testing
+
+    if not hasattr(typer.testing._get_command, "cache_info"):
+        typer.testing._get_command = functools.lru_cache(maxsize=None)(typer.testing._get_command)
+    _load_each_model_once()
+
+
+def _load_each_model_once() -> None:
+    """Read each model folder once per session: the command line loads its model on every invocation
+    (about 25 ms, some 350 times a run). Every call still gets a Model object of its own, and a folder
+    whose files changed since (a test that damages or retrains one) is read again, so every error and
+    every new model is still found by the real loader."""
+    from frames.model import scoring
+
+    load = scoring.load_model
+    loaded: dict[tuple, object] = {}
+
+    @functools.wraps(load)
+    def load_model(path=None):
+        folder = Path(path) if path is not None else scoring.default_model_path()
+        try:
+            files = tuple((p.name, s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns)
+                          for p in sorted(folder.iterdir()) for s in [p.stat()])
+        except OSError:
+            return load(path)
+        key = (path is None, str(folder), files)
+        if key not in loaded:
+            loaded[key] = load(path)
+        model = copy.copy(loaded[key])
+        # Its own cache of the pieces met, as a fresh load has: the fitted blocks are shared, read-only.
+        model._featurizer = copy.copy(model._featurizer)
+        return model
+
+    scoring.load_model = load_model
+
+
 def missing_corpora() -> str:
     """Why the shipped labels cannot be read whole, as `frames labels check` says it ('' when they can)."""
     from frames.labels.store import missing_corpora as missing
@@ -104,7 +149,8 @@ def pool() -> None:
 # of the suite runs meanwhile, and the tests that need it run last. The same process keeps what the
 # numpy-vs-scikit-learn test needs of its final fit, so the labels are fitted once, not three times.
 RETRAIN = """
-import json, sys
+import json, os, sys
+os.nice(10)  # its folds' worker processes inherit this: the tests in the foreground come first
 from pathlib import Path
 import numpy as np
 from frames.training import fit

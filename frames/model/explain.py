@@ -187,14 +187,13 @@ def _explain_chunk(model: Model, texts: list[str], columns: list[int], top: int 
         towards = _ranked(terms.rows, -values, values > 0, top, n)
         away = _ranked(terms.rows, values, values < 0, top, n)
         unlisted = np.ones(len(values), dtype=bool)
-        unlisted[np.concatenate([np.concatenate(towards), np.concatenate(away)]).astype(np.int64)] = False
+        unlisted[towards[0]] = unlisted[away[0]] = False
         rest = np.bincount(terms.rows[unlisted], weights=values[unlisted], minlength=n).astype(float).tolist()
         n_rest = np.bincount(terms.rows[unlisted], minlength=n).tolist()
         block_sums = np.bincount(cells, weights=values, minlength=n * len(analyzers)).reshape(n, -1).tolist()
-        coefficients, contributions = terms.coefficients[:, k].tolist(), values.tolist()
-        per_frame.append(([named.contributions(ix, coefficients, contributions) for ix in towards],
-                          [named.contributions(ix, coefficients, contributions) for ix in away], rest, n_rest,
-                          block_sums))
+        coefficients = terms.coefficients[:, k]
+        per_frame.append((named.per_sentence(*towards, coefficients, values),
+                          named.per_sentence(*away, coefficients, values), rest, n_rest, block_sums))
     explained = []
     for i, text in enumerate(texts):
         frames = []
@@ -238,8 +237,9 @@ def _sentence_terms(model: Model, texts: list[str], columns: list[int]) -> _Term
     return _Terms(*(np.concatenate(p)[order] for p in zip(*parts)))
 
 
-def _ranked(rows: np.ndarray, key: np.ndarray, keep: np.ndarray, top: int | None, n: int) -> list[np.ndarray]:
-    """Per sentence, the indexes of the kept terms in ascending ``key`` order, at most ``top`` of them."""
+def _ranked(rows: np.ndarray, key: np.ndarray, keep: np.ndarray, top: int | None, n: int) -> tuple[np.ndarray, list[int]]:
+    """The indexes of the kept terms grouped by sentence, each sentence's in ascending ``key`` order
+    and at most ``top`` of them; and where each sentence's start (n + 1 bounds, the last the end)."""
     kept = np.flatnonzero(keep)
     by_key = kept[np.argsort(key[kept])]
     # Then by sentence, keeping the key order: a stable sort of 16-bit ints is a radix sort, the fastest.
@@ -248,31 +248,33 @@ def _ranked(rows: np.ndarray, key: np.ndarray, keep: np.ndarray, top: int | None
         r = rows[order]
         rank = np.arange(len(order)) - np.searchsorted(r, r, side="left")
         order = order[rank < top]
-    return np.split(order, np.searchsorted(rows[order], np.arange(1, n)))
+    return order, np.searchsorted(rows[order], np.arange(n + 1)).tolist()
 
 
 class _Named:
-    """Builds Contributions for terms of a chunk, reading the term arrays as Python lists once."""
+    """Builds Contributions for terms of a chunk: each term's name is looked up once per chunk, and
+    the fields of many terms are gathered with numpy and passed to Contribution by map, in C."""
 
     def __init__(self, model: Model, terms: _Terms):
         self.analyzers = [spec.analyzer for spec in model.data.features]
         self.vocabularies = model.data.vocabularies
-        self.blocks, self.columns = terms.blocks.tolist(), terms.columns.tolist()
-        self.counts, self.tfidf = terms.counts.tolist(), terms.tfidf.tolist()
-        self.names: dict[tuple[int, int], tuple[str, str, str]] = {}
+        self.terms = terms
+        self.stride = max(spec.size for spec in model.data.features) + 1  # (block, column) as one int key
+        self.names: dict[int, tuple[str, str, str]] = {}
 
-    def contributions(self, indexes: np.ndarray, coefficients: list[float], values: list[float]) -> tuple[Contribution, ...]:
-        blocks, columns, counts, tfidf, names = self.blocks, self.columns, self.counts, self.tfidf, self.names
-        out = []
-        for i in indexes.tolist():
-            key = (blocks[i], columns[i])
-            name = names.get(key)
-            if name is None:
-                raw = self.vocabularies[key[0]][key[1]]
-                analyzer = self.analyzers[key[0]]
-                name = names[key] = (shown(raw, analyzer), raw, analyzer)
-            out.append(Contribution(*name, counts[i], tfidf[i], coefficients[i], values[i]))
-        return tuple(out)
+    def per_sentence(self, indexes: np.ndarray, bounds: list[int], coefficients: np.ndarray,
+                     values: np.ndarray) -> list[tuple[Contribution, ...]]:
+        """The Contributions of the terms ``indexes``, one tuple per sentence (``bounds`` from _ranked)."""
+        terms, names = self.terms, self.names
+        keys = (terms.blocks[indexes] * self.stride + terms.columns[indexes]).tolist()
+        for key in set(keys).difference(names):
+            block, column = divmod(key, self.stride)
+            raw = self.vocabularies[block][column]
+            names[key] = (shown(raw, self.analyzers[block]), raw, self.analyzers[block])
+        shown_terms, raws, analyzers = zip(*map(names.__getitem__, keys)) if keys else ((), (), ())
+        made = list(map(Contribution, shown_terms, raws, analyzers, terms.counts[indexes].tolist(),
+                        terms.tfidf[indexes].tolist(), coefficients[indexes].tolist(), values[indexes].tolist()))
+        return [tuple(made[a:b]) for a, b in zip(bounds, bounds[1:])]
 
 
 def frame_weights(model: Model, frame: str, top: int = 20) -> FrameWeights:

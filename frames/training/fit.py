@@ -10,6 +10,7 @@ import hashlib
 import json
 import platform
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -407,30 +408,30 @@ def export_fit(fitted):
     return blocks, coef, intercept
 
 
-def _fold_logits(texts: list[str], truth: np.ndarray, kinds: np.ndarray, train_idx: np.ndarray,
-                 test_idx: np.ndarray, features: tuple[FeatureSpec, ...], c_grid: tuple[float, ...],
-                 written_weights: tuple[float, ...], known: np.ndarray | None = None,
-                 extra_texts: tuple[str, ...] = ()) -> dict[tuple[float, float], tuple]:
+def _fold_logits(counted: tuple[CountedTexts, ...], truth: np.ndarray, kinds: np.ndarray, train_idx: np.ndarray,
+                 test_idx: np.ndarray, c_grid: tuple[float, ...], written_weights: tuple[float, ...],
+                 known: np.ndarray | None = None, extra_idx: np.ndarray | None = None
+                 ) -> dict[tuple[float, float], tuple]:
     """One fold, for every (C, written weight): logits of the test rows, the fitted intercepts, and
-    logits of ``extra_texts`` (the sentences of the labelled articles whose documents are in this
-    fold's test part), so that the article rule is chosen without fitting the folds again."""
+    logits of the rows ``extra_idx`` of ``counted`` (the sentences of the labelled articles whose
+    documents are in this fold's test part), so that the article rule is chosen without fitting the
+    folds again. ``counted``: the texts' n-grams per feature block (count_texts), training rows first."""
     from scipy import sparse
 
     out: dict[tuple[float, float], tuple] = {}
-    test_texts = [texts[i] for i in test_idx]
+    n_extra = 0 if extra_idx is None else len(extra_idx)
     # The vocabulary depends only on which rows are in, so weights > 0 share one fit.
     for keep_written in sorted({w > 0 for w in written_weights}, reverse=True):
         rows = train_idx if keep_written else train_idx[kinds[train_idx] != "written"]
-        vectorizers = [_vectorizer(spec) for spec in features]
-        X_train = sparse.hstack([v.fit_transform([texts[i] for i in rows]) for v in vectorizers]).tocsr()
-        X_test = sparse.hstack([v.transform(test_texts) for v in vectorizers]).tocsr()
-        X_extra = sparse.hstack([v.transform(list(extra_texts)) for v in vectorizers]).tocsr() if extra_texts else None
+        blocks = [block.fit_transform(rows, others=(test_idx, extra_idx if n_extra else None)) for block in counted]
+        X_train, X_test, X_extra = (sparse.hstack(part).tocsr() if part[0] is not None else None
+                                    for part in zip(*blocks))
         for w in (w for w in written_weights if (w > 0) == keep_written):
             weights = sample_weights(kinds[rows], w)
             for C in c_grid:
                 logits = np.zeros((len(test_idx), truth.shape[1]))
                 intercepts = np.zeros(truth.shape[1])
-                extra = np.zeros((len(extra_texts), truth.shape[1]))
+                extra = np.zeros((n_extra, truth.shape[1]))
                 for j in range(truth.shape[1]):
                     fitted = _fit_frame(C, X_train, truth[rows, j], weights, None if known is None else known[rows, j])
                     logits[:, j] = fitted.decision_function(X_test)
@@ -439,6 +440,96 @@ def _fold_logits(texts: list[str], truth: np.ndarray, kinds: np.ndarray, train_i
                         extra[:, j] = fitted.decision_function(X_extra)
                 out[(C, w)] = (logits, intercepts, extra)
     return out
+
+
+@dataclass(frozen=True, eq=False)
+class CountedTexts:
+    """Every text's n-grams of one feature block, found once by scikit-learn's own analyzer for all
+    the folds (each fold's TfidfVectorizer would analyse the same sentences again).
+
+    For text i, ids[starts[i]:starts[i + 1]] are its distinct terms (indexes into ``terms``) in the
+    order it first meets them and counts[...] how often each occurs: what CountVectorizer counts.
+    fit_transform rebuilds a fold's tf-idf matrices from them with scikit-learn's own steps, entry
+    for entry the matrices TfidfVectorizer makes (tests/test_training_counts.py compares them).
+    """
+
+    spec: FeatureSpec
+    terms: list[str]
+    starts: np.ndarray
+    ids: np.ndarray
+    counts: np.ndarray
+
+    def _rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The (term id, count) entries of the texts ``rows`` in order, and the CSR row pointer."""
+        lengths = self.starts[rows + 1] - self.starts[rows]
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        positions = np.repeat(self.starts[rows] - indptr[:-1], lengths) + np.arange(indptr[-1])
+        return self.ids[positions], self.counts[positions], indptr
+
+    def fit_transform(self, rows: np.ndarray, others: tuple[np.ndarray | None, ...] = ()) -> list:
+        """TfidfVectorizer(spec).fit_transform of the texts ``rows``, then its transform of each of
+        ``others`` (None stays None): CountVectorizer's steps, then scikit-learn's TfidfTransformer."""
+        from sklearn.feature_extraction.text import TfidfTransformer
+
+        ids, counts, indptr = self._rows(np.asarray(rows))
+        # Columns numbered in the order the fold's texts first meet the terms, as CountVectorizer does.
+        found, first = np.unique(ids, return_index=True)
+        met = found[np.argsort(first)]
+        column = np.empty(len(self.terms), dtype=np.int64)
+        column[met] = np.arange(len(met))
+        X = _counts_matrix(column[ids], counts, indptr, len(met))
+        kept = np.flatnonzero(np.bincount(X.indices, minlength=len(met)) >= MIN_DF)  # min_df; max_df is 1.0
+        X = X[:, kept]
+        met = met[kept]
+        order = sorted(range(len(met)), key=[self.terms[t] for t in met.tolist()].__getitem__)
+        alphabetical = np.empty(len(order), dtype=X.indices.dtype)
+        alphabetical[order] = np.arange(len(order))
+        X.indices = alphabetical.take(X.indices, mode="clip")  # terms sorted by name, entries left in place
+        vectorizer = _vectorizer(self.spec)
+        tfidf = TfidfTransformer(norm=vectorizer.norm, use_idf=vectorizer.use_idf, smooth_idf=vectorizer.smooth_idf,
+                                 sublinear_tf=vectorizer.sublinear_tf).fit(X)
+        column = np.full(len(self.terms), -1, dtype=np.int64)
+        column[met[order]] = np.arange(len(order))
+        return [tfidf.transform(X, copy=False)] + [None if other is None else tfidf.transform(
+            self._transform_counts(np.asarray(other), column), copy=False) for other in others]
+
+    def _transform_counts(self, rows: np.ndarray, column: np.ndarray):
+        """CountVectorizer.transform's count matrix of the texts ``rows``: terms outside the fitted
+        vocabulary (column -1) dropped."""
+        ids, counts, indptr = self._rows(rows)
+        columns = column[ids]
+        inside = columns >= 0
+        kept_before = np.concatenate([[0], np.cumsum(inside)])  # entries kept before each position
+        return _counts_matrix(columns[inside], counts[inside], kept_before[indptr], int((column >= 0).sum()))
+
+
+def _counts_matrix(columns: np.ndarray, counts: np.ndarray, indptr: np.ndarray, n_columns: int):
+    """The count matrix as CountVectorizer builds it: int32 indexes, float64 counts, sorted per row."""
+    from scipy import sparse
+
+    X = sparse.csr_matrix((counts.astype(np.intc), columns.astype(np.int32), indptr.astype(np.int32)),
+                          shape=(len(indptr) - 1, n_columns), dtype=np.float64)
+    X.sort_indices()
+    return X
+
+
+def count_texts(texts: list[str], spec: FeatureSpec) -> CountedTexts:
+    """Each text's distinct n-grams (feature block ``spec``, scikit-learn's analyzer) and their counts."""
+    analyze = _vectorizer(spec).build_analyzer()
+    index: dict[str, int] = {}
+    ids: list[int] = []
+    counts: list[int] = []
+    starts = [0]
+    for text in texts:
+        counter = Counter(analyze(text))  # keys in the order the text first meets them
+        for term in counter:
+            if term not in index:
+                index[term] = len(index)
+        ids.extend(map(index.__getitem__, counter))
+        counts.extend(counter.values())
+        starts.append(len(ids))
+    return CountedTexts(spec, list(index), np.array(starts, dtype=np.int64), np.array(ids, dtype=np.int64),
+                        np.array(counts, dtype=np.int64))
 
 
 def domain_masks(kinds: np.ndarray) -> dict[str, np.ndarray]:
@@ -498,10 +589,15 @@ def cross_validate(texts: list[str], truth: np.ndarray, kinds: np.ndarray, folds
     if written_weights is None:
         written_weights = WRITTEN_WEIGHTS if (kinds == "written").any() and (kinds != "written").any() else (1.0,)
     jobs = [(name, k) for name in feature_sets for k in range(len(folds))]
+    # Every sentence is analysed once here, not once per fold: the training rows, then each fold's extra texts.
+    everything = list(texts) + [t for more in extra_texts for t in more]
+    bounds = np.cumsum([len(texts)] + [len(more) for more in extra_texts])
+    extra_rows = [np.arange(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+    counted = {name: tuple(count_texts(everything, spec) for spec in specs) for name, specs in feature_sets.items()}
     results = []
     for result in Parallel(n_jobs=min(2, len(jobs)), return_as="generator")(
-        delayed(_fold_logits)(texts, truth, kinds, folds[k][0], folds[k][1], feature_sets[name], c_grid, written_weights,
-                              known, tuple(extra_texts[k]))
+        delayed(_fold_logits)(counted[name], truth, kinds, folds[k][0], folds[k][1], c_grid, written_weights,
+                              known, extra_rows[k])
             for name, k in jobs):
         results.append(result)
         if progress is not None:
