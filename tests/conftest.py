@@ -95,8 +95,9 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     import typer.testing
 
-    if not hasattr(typer.testing._get_command, "cache_info"):
-        typer.testing._get_command = functools.lru_cache(maxsize=None)(typer.testing._get_command)
+    build = getattr(typer.testing, "_get_command", None)  # a private name: another Typer may lack it
+    if build is not None and not hasattr(build, "cache_info"):
+        typer.testing._get_command = functools.lru_cache(maxsize=None)(build)
     _load_each_model_once()
 
 
