@@ -449,9 +449,16 @@ def _outcomes(options: BatchOptions, task: Callable[..., list[Outcome]], chunks:
         for chunk in chunks:
             yield task(chunk, options.evidence, None, options.any_language)
         return
-    from joblib import Parallel, delayed, parallel_config
+    from frames.batch.pool import ForkPool, fork_workers_available
 
     parent = os.getpid()
+    if options.backend is None and fork_workers_available():
+        with ForkPool(functools.partial(_forked_task, task, options.evidence, parent, options.any_language),
+                      options.jobs) as pool:
+            yield from pool.map(chunks)
+        return
+    from joblib import Parallel, delayed, parallel_config
+
     tasks = (delayed(task)(chunk, options.evidence, parent, options.any_language) for chunk in chunks)
     if options.backend == "dask":
         try:
@@ -467,6 +474,12 @@ def _outcomes(options: BatchOptions, task: Callable[..., list[Outcome]], chunks:
         with _spare_workers_ctrl_c():  # the workers start here, with the first tasks
             results = Parallel(return_as="generator", batch_size=1, pre_dispatch="2*n_jobs")(tasks)
         yield from results
+
+
+def _forked_task(task: Callable[..., list[Outcome]], evidence: int, parent: int, any_language: bool,
+                 chunk: list) -> list[Outcome]:
+    """What a forked worker runs on a chunk: ``task`` with the run's options, as joblib's workers get it."""
+    return task(chunk, evidence, parent, any_language)
 
 
 @contextmanager
