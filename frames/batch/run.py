@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import functools
 import errno
-import io
 import json
 import os
 import signal
@@ -284,22 +283,22 @@ class RowWriter:
         self.key = key
         self.meta = meta
         self.evidence = evidence
-        if fmt == "csv" and header:
+        # One writer for the run: it hands the stream each row as one complete line.
+        self._csv = csv.writer(stream, lineterminator="\n") if fmt == "csv" else None
+        if self._csv is not None and header:
             if excel:
                 self.stream.write("\ufeff")  # the byte-order mark by which Excel tells UTF-8
             self._write_line(csv_header(frame_ids, key, meta, evidence))
 
     def write(self, row: dict) -> None:
-        if self.fmt == "csv":
+        if self._csv is not None:
             self._write_line(csv_fields(row, self.frame_ids, self.key, self.meta, self.evidence))
         else:
             self.stream.write(json.dumps(row, ensure_ascii=False) + "\n")
-        self.stream.flush()
+            self.stream.flush()
 
     def _write_line(self, fields: list[str]) -> None:
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerow(neutralise_row(fields))  # no cell runs as a formula
-        self.stream.write(buffer.getvalue())
+        self._csv.writerow(neutralise_row(fields))  # no cell runs as a formula
         self.stream.flush()
 
 
