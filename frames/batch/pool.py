@@ -31,6 +31,7 @@ from frames.errors import FramesError
 
 AHEAD = 2  # chunks handed to a worker before its first comes back: it never waits for the next
 WINDOW = 8  # chunks per worker sent and not yet handed back: bounds what waits for a slower chunk before it
+PIPE_BYTES = 1 << 20  # the size asked for each pipe (Linux's default limit for an unprivileged process)
 _HEADER = struct.Struct("<Q")  # the byte length of the pickle that follows
 
 
@@ -142,6 +143,8 @@ class ForkPool:
         interrupted before it ignores it and the parent always records the worker it started."""
         tasks_read, tasks_write = os.pipe()
         results_read, results_write = os.pipe()
+        for fd in (tasks_write, results_write):
+            _widen(fd)
         held = _hold_ctrl_c()
         try:
             pid = os.fork()
@@ -228,6 +231,17 @@ class ForkPool:
             except ChildProcessError:
                 pass
         self.workers = []
+
+
+def _widen(fd: int) -> None:
+    """Let a pipe hold a whole chunk of a corpus (32 texts, about 200 KB) where the system allows,
+    so that sending one does not wait for the worker to read it piecemeal (64 KB by default)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):  # not Linux, or above the system's limit: the default
+        pass
 
 
 def _hold_ctrl_c() -> set | None:
