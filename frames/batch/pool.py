@@ -105,6 +105,24 @@ def _serve(task: Callable[[object], object], tasks: int, results: int) -> None:
         _send(results, answer)
 
 
+def _become_worker(task: Callable[[object], object], tasks: int, results: int, parents: list[int],
+                   held: set | None) -> None:
+    """Turn the child of a fork into a worker: ignore Ctrl-C, close the parent's pipe ends,
+    serve chunks, and leave by os._exit (never the parent's exit handlers or buffered output)."""
+    code = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _release_ctrl_c(held)
+        for fd in parents:
+            os.close(fd)
+        gc.freeze()  # what it shares with the parent stays out of the collector's passes (and unwritten)
+        keep_freed_memory()
+        _serve(task, tasks, results)
+        code = 0
+    finally:
+        os._exit(code)
+
+
 def _portable(exc: Exception) -> Exception:
     """The exception if it survives pickling, else a RuntimeError carrying its traceback."""
     try:
@@ -148,25 +166,18 @@ class ForkPool:
         held = _hold_ctrl_c()
         try:
             pid = os.fork()
-            if pid == 0:  # the worker
-                code = 1
-                try:
-                    signal.signal(signal.SIGINT, signal.SIG_IGN)
-                    _release_ctrl_c(held)
-                    for fd in (tasks_write, results_read, *(f for w in self.workers for f in (w.tasks, w.results))):
-                        os.close(fd)
-                    gc.freeze()  # what it shares with the parent stays out of the collector's passes (and unwritten)
-                    keep_freed_memory()
-                    _serve(self.task, tasks_read, results_write)
-                    code = 0
-                finally:
-                    os._exit(code)
+            if pid == 0:
+                inherited = [f for w in self.workers for f in (w.tasks, w.results)]
+                _become_worker(self.task, tasks_read, results_write, [tasks_write, results_read, *inherited], held)
             self.workers.append(_Worker(pid, tasks_write, results_read))
+        except BaseException:
+            for fd in (tasks_write, results_read):
+                os.close(fd)
+            raise
         finally:
-            if held is not None:
-                _release_ctrl_c(held)
-        os.close(tasks_read)
-        os.close(results_write)
+            os.close(tasks_read)
+            os.close(results_write)
+            _release_ctrl_c(held)
 
     def map(self, chunks: Iterable[object]) -> Iterator[object]:
         """``task(chunk)`` for each chunk, in the chunks' order; a worker's exception is raised here.
@@ -252,6 +263,7 @@ def _hold_ctrl_c() -> set | None:
 
 
 def _release_ctrl_c(held: set | None) -> None:
-    """Restore the signal mask ``_hold_ctrl_c`` returned: a Ctrl-C held back arrives now."""
+    """Restore the signal mask ``_hold_ctrl_c`` returned: a Ctrl-C held back arrives now (in the
+    parent; a worker ignores it by then)."""
     if held is not None:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
