@@ -442,8 +442,8 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 
 def _outcomes(options: BatchOptions, task: Callable[..., list[Outcome]], chunks: Iterator[list]) -> Iterator[list[Outcome]]:
     """Chunk outcomes in order: ``task(chunk, evidence, parent_pid, any_language)`` (a picklable
-    function of batch, e.g. score_chunk with the model and folder bound) run in this process, or
-    through a joblib backend."""
+    function of batch, e.g. score_chunk with the model and folder bound) run in this process, in
+    workers forked from it (--jobs N on Linux, see frames.batch.pool), or through a joblib backend."""
     if options.jobs == 1 and options.backend is None:
         for chunk in chunks:
             yield task(chunk, options.evidence, None, options.any_language)
