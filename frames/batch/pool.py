@@ -87,11 +87,14 @@ def _serve(task: Callable[[object], object], tasks: int, results: int) -> None:
     inbox: queue.SimpleQueue = queue.SimpleQueue()
 
     def read() -> None:
-        while True:
-            more, chunk = _receive(tasks)
-            inbox.put((more, chunk))
-            if not more:
-                return
+        more = True
+        try:
+            while more:
+                more, chunk = _receive(tasks)
+                inbox.put((more, chunk))
+        finally:
+            if more:  # stopped by an error: the worker stops too, and the parent sees its pipe close
+                inbox.put((False, None))
 
     threading.Thread(target=read, name="frames-chunks", daemon=True).start()
     while True:
