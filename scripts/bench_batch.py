@@ -77,8 +77,10 @@ def floor_seconds(folder: Path) -> float:
     return time.perf_counter() - start
 
 
-def run_batch(folder: Path, out: Path, jobs: int) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of `frames batch` as a whole process."""
+def run_batch(folder: Path, out: Path, jobs: int) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MiB) and CPU seconds of `frames batch` as a whole process (the CPU of
+    its workers included once it has reaped them): CPU / wall below the jobs shows another load
+    on the machine took cores from the run."""
     out.unlink(missing_ok=True)
     command = [sys.executable, "-m", "frames", "batch", str(folder), "--out", str(out), "--jobs", str(jobs), "-q"]
     start = time.perf_counter()
@@ -87,7 +89,7 @@ def run_batch(folder: Path, out: Path, jobs: int) -> tuple[float, float]:
     seconds = time.perf_counter() - start
     if status != 0:
         sys.exit(f"frames batch failed: {command}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -104,26 +106,29 @@ def main() -> None:
         print(f"corpus: {args.articles} articles, {mb:.1f} MB ({size / args.articles / 1000:.1f} KB each)")
         floor = floor_seconds(big)
         print(f"floor, in-process scoring of the split sentences: {floor:.1f} s ({args.articles / floor:.0f} articles/s)")
-        one, rss_big = run_batch(big, base / "one.csv", 1)
-        two, _ = run_batch(big, base / "two.csv", 2)
-        _, rss_small = run_batch(small, base / "small.csv", 1)
+        one, rss_big, one_cpu = run_batch(big, base / "one.csv", 1)
+        two, _, two_cpu = run_batch(big, base / "two.csv", 2)
+        _, rss_small, _ = run_batch(small, base / "small.csv", 1)
         same = (base / "one.csv").read_bytes() == (base / "two.csv").read_bytes()
         print(f"frames batch --jobs 1: {one:.1f} s, {args.articles / one:.0f} articles/s, {mb / one:.2f} MB/s "
-              f"= {one / floor:.2f} x the floor (goal <= 1.5)")
+              f"= {one / floor:.2f} x the floor (goal <= 1.5); CPU {one_cpu:.1f} s")
         print(f"frames batch --jobs 2: {two:.1f} s, {args.articles / two:.0f} articles/s, {mb / two:.2f} MB/s "
-              f"= {one / two:.2f} x faster than --jobs 1 (goal >= 1.8); outputs identical: {same}")
+              f"= {one / two:.2f} x faster than --jobs 1 (goal >= 1.8); outputs identical: {same}; CPU {two_cpu:.1f} s, "
+              f"{two_cpu / two:.2f} cores busy on average")
         print(f"MB/s per core: {mb / one:.2f} (jobs 1), {mb / two / 2:.2f} (jobs 2) (goal >= 2)")
         print(f"peak RSS, --jobs 1: {rss_small:.0f} MiB at {args.articles // 10} articles, {rss_big:.0f} MiB at "
               f"{args.articles} = {rss_big / rss_small:.2f} x (goal <= 1.2)")
         corpus, corpus_small = base / "corpus.jsonl", base / "corpus-1000.jsonl"
         build_jsonl(big, corpus)
         build_jsonl(small, corpus_small)
-        c_one, c_rss_big = run_batch(corpus, base / "c-one.csv", 1)
-        c_two, _ = run_batch(corpus, base / "c-two.csv", 2)
-        _, c_rss_small = run_batch(corpus_small, base / "c-small.csv", 1)
+        c_one, c_rss_big, c_one_cpu = run_batch(corpus, base / "c-one.csv", 1)
+        c_two, _, c_two_cpu = run_batch(corpus, base / "c-two.csv", 2)
+        _, c_rss_small, _ = run_batch(corpus_small, base / "c-small.csv", 1)
         same = (base / "c-one.csv").read_bytes() == (base / "c-two.csv").read_bytes()
         print(f"corpus file, --jobs 1: {c_one:.1f} s, {mb / c_one:.2f} MB/s = {c_one / floor:.2f} x the floor; "
-              f"--jobs 2: {c_two:.1f} s, {one / c_two:.2f} x faster than the folder's --jobs 1; outputs identical: {same}")
+              f"--jobs 2: {c_two:.1f} s, {c_one / c_two:.2f} x faster than its --jobs 1 ({one / c_two:.2f} x the folder's); "
+              f"outputs identical: {same}; CPU {c_one_cpu:.1f} s (jobs 1), {c_two_cpu:.1f} s (jobs 2, "
+              f"{c_two_cpu / c_two:.2f} cores busy)")
         print(f"corpus file, peak RSS --jobs 1: {c_rss_small:.0f} MiB at {args.articles // 10} rows, {c_rss_big:.0f} MiB "
               f"at {args.articles} = {c_rss_big / c_rss_small:.2f} x")
 

@@ -284,8 +284,12 @@ def test_a_command_that_reports_ctrl_c_itself_is_not_reported_twice(monkeypatch,
 
 
 def _workers(pid: int) -> set[int]:
-    """The live worker processes (loky's) that pid started, read from /proc."""
+    """The live worker processes that pid started, read from /proc: loky's, or forked (same command line)."""
     found = set()
+    try:
+        own = (Path("/proc") / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return found
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
@@ -293,29 +297,46 @@ def _workers(pid: int) -> set[int]:
                 command = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
-            if int(fields[1]) == pid and fields[0] != "Z" and b"popen_loky" in command:
+            if int(fields[1]) == pid and fields[0] != "Z" and (b"popen_loky" in command or command == own):
                 found.add(int(entry.name))
     return found
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to see the workers start")
-def test_ctrl_c_while_batch_workers_start_is_one_line(tmp_path):
-    """The terminal sends Ctrl-C to every process of the group: workers still importing must stay quiet."""
+@pytest.mark.parametrize("backend", [[], ["--backend", "loky"]], ids=["forked", "loky"])
+def test_ctrl_c_while_batch_workers_start_is_one_line(tmp_path, backend):
+    """The terminal sends Ctrl-C to every process of the group: workers, forked or still importing
+    (loky's), must stay quiet, and none may outlive the batch."""
     import time
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for i in range(3000):  # enough work that the batch is still running when the workers have started
         (corpus / f"a{i:04d}.txt").write_text("Trade between the neighbours grew by a fifth. " * 20, encoding="utf-8")
-    command = [sys.executable, "-m", "frames", "batch", str(corpus), "--out", str(tmp_path / "s.jsonl"), "--jobs", "2"]
+    command = [sys.executable, "-m", "frames", "batch", str(corpus), "--out", str(tmp_path / "s.jsonl"), "--jobs", "2",
+               *backend]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and len(_workers(process.pid)) < 2 and process.poll() is None:
         time.sleep(0.002)
-    time.sleep(0.1)  # the workers are importing now: before Python's own handler is set a SIGINT kills quietly
+    workers = _workers(process.pid)
+    assert len(workers) == 2, "the workers did not start"
+    time.sleep(0.1)  # loky's workers are importing now: before Python's own handler is set a SIGINT kills quietly
     os.killpg(process.pid, signal.SIGINT)  # as the terminal does: the whole group, workers still starting
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
     assert "Traceback" not in err and len(err.splitlines()) == 1 and err.startswith("interrupted"), err
+    deadline = time.monotonic() + 5  # loky's workers see the batch gone within half a second
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in workers), "a worker outlived the batch"
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process is running (not gone, not a zombie), read from /proc."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import functools
 import errno
-import io
 import json
 import os
 import signal
@@ -284,22 +283,22 @@ class RowWriter:
         self.key = key
         self.meta = meta
         self.evidence = evidence
-        if fmt == "csv" and header:
+        # One writer for the run: it hands the stream each row as one complete line.
+        self._csv = csv.writer(stream, lineterminator="\n") if fmt == "csv" else None
+        if self._csv is not None and header:
             if excel:
                 self.stream.write("\ufeff")  # the byte-order mark by which Excel tells UTF-8
             self._write_line(csv_header(frame_ids, key, meta, evidence))
 
     def write(self, row: dict) -> None:
-        if self.fmt == "csv":
+        if self._csv is not None:
             self._write_line(csv_fields(row, self.frame_ids, self.key, self.meta, self.evidence))
         else:
             self.stream.write(json.dumps(row, ensure_ascii=False) + "\n")
-        self.stream.flush()
+            self.stream.flush()
 
     def _write_line(self, fields: list[str]) -> None:
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerow(neutralise_row(fields))  # no cell runs as a formula
-        self.stream.write(buffer.getvalue())
+        self._csv.writerow(neutralise_row(fields))  # no cell runs as a formula
         self.stream.flush()
 
 
@@ -443,15 +442,22 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 
 def _outcomes(options: BatchOptions, task: Callable[..., list[Outcome]], chunks: Iterator[list]) -> Iterator[list[Outcome]]:
     """Chunk outcomes in order: ``task(chunk, evidence, parent_pid, any_language)`` (a picklable
-    function of batch, e.g. score_chunk with the model and folder bound) run in this process, or
-    through a joblib backend."""
+    function of batch, e.g. score_chunk with the model and folder bound) run in this process, in
+    workers forked from it (--jobs N on Linux, see frames.batch.pool), or through a joblib backend."""
     if options.jobs == 1 and options.backend is None:
         for chunk in chunks:
             yield task(chunk, options.evidence, None, options.any_language)
         return
-    from joblib import Parallel, delayed, parallel_config
+    from frames.batch.pool import ForkPool, fork_workers_available
 
     parent = os.getpid()
+    if options.backend is None and fork_workers_available():
+        with ForkPool(functools.partial(_forked_task, task, options.evidence, parent, options.any_language),
+                      options.jobs) as pool:
+            yield from pool.map(chunks)
+        return
+    from joblib import Parallel, delayed, parallel_config
+
     tasks = (delayed(task)(chunk, options.evidence, parent, options.any_language) for chunk in chunks)
     if options.backend == "dask":
         try:
@@ -467,6 +473,12 @@ def _outcomes(options: BatchOptions, task: Callable[..., list[Outcome]], chunks:
         with _spare_workers_ctrl_c():  # the workers start here, with the first tasks
             results = Parallel(return_as="generator", batch_size=1, pre_dispatch="2*n_jobs")(tasks)
         yield from results
+
+
+def _forked_task(task: Callable[..., list[Outcome]], evidence: int, parent: int, any_language: bool,
+                 chunk: list) -> list[Outcome]:
+    """What a forked worker runs on a chunk: ``task`` with the run's options, as joblib's workers get it."""
+    return task(chunk, evidence, parent, any_language)
 
 
 @contextmanager

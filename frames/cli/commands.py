@@ -343,7 +343,8 @@ def batch(
                                  "a <frame>_evidence column, sentences joined by ' | ')."),
     excel: bool = typer.Option(False, "--excel", help="Start the CSV with a UTF-8 byte-order mark, so Excel opens "
                                "it as UTF-8 (Cyrillic and quotes intact)."),
-    backend: Optional[str] = typer.Option(None, "--backend", help="joblib backend for the workers, e.g. loky or dask."),
+    backend: Optional[str] = typer.Option(None, "--backend", help="joblib backend for the workers, e.g. loky or dask (default: workers forked "
+                                   "from this process on Linux, loky elsewhere)."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, with --backend dask."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary."),
     any_language: bool = any_language_option("every article"),

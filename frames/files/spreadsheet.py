@@ -23,8 +23,13 @@ def _is_number(cell: str) -> bool:
     return _NUMBER.fullmatch(cell) is not None
 
 
+_FIRST = frozenset((QUOTE, *TRIGGERS))  # the first characters of the cells neutralise may change
+
+
 def neutralise(cell: str) -> str:
     """The cell as written to CSV: a quote in front when a spreadsheet would read it as a formula."""
+    if not cell or cell[0] not in _FIRST:  # most cells: decided by their first character
+        return cell
     if cell.lstrip(QUOTE).startswith(TRIGGERS) and not _is_number(cell):
         return QUOTE + cell
     return cell
