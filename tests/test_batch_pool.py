@@ -8,9 +8,12 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from frames.batch.pool import ForkPool, fork_workers_available
-from frames.errors import FramesError
+from frames.batch.pool import ForkPool, _receive, _send, fork_workers_available
+from frames.batch.worker import ArticleText, Outcome, Skipped
+from frames.errors import FramesError, ModelError
 
 pytestmark = pytest.mark.skipif(not fork_workers_available(), reason="workers are forked only where fork is safe")
 
@@ -61,9 +64,10 @@ def _fail_on_three(n: int) -> int:
 
 
 def test_an_exception_in_a_worker_is_raised_in_the_parent():
-    with pytest.raises(ValueError, match="three"):
+    with pytest.raises(ValueError, match="three") as raised:
         with ForkPool(_fail_on_three, 2) as pool:
             list(pool.map(range(10)))
+    assert "_fail_on_three" in str(raised.value.__cause__)  # the worker's traceback goes with a bug
 
 
 def _die_on_three(n: int) -> int:
@@ -86,3 +90,39 @@ def test_leaving_early_stops_and_reaps_the_workers():
                 break
     assert not any(_alive(pid) for pid in pids)
     assert pool.workers == []
+
+
+texts = st.text(alphabet=st.characters(), max_size=20)  # lone surrogates included: a corpus may hold them
+records = st.one_of(
+    st.builds(Skipped, texts, texts),
+    st.builds(Outcome, texts, st.none() | st.dictionaries(texts, st.floats() | texts | st.booleans() | st.none()),
+              st.none() | st.builds(Skipped, texts, texts), st.booleans(), st.integers(0, 2**40)),
+    st.builds(ArticleText, texts, texts, texts, st.integers(0, 2**40), texts),
+)
+values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | texts | records,
+                      lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+                      | st.dictionaries(texts, inner, max_size=4), max_leaves=20)
+
+
+@settings(max_examples=100, deadline=None)
+@given(value=values)
+def test_what_crosses_a_pipe_comes_back_as_it_left(value):
+    """Chunks and outcomes go to and from workers as tagged JSON (never pickle), types and all."""
+    read, write = os.pipe()
+    try:
+        _send(write, value)
+        more, back = _receive(read)
+    finally:
+        os.close(read)
+        os.close(write)
+    assert more and repr(back) == repr(value)  # repr: types, exact floats (NaN too) and records by name
+
+
+def _frames_error(n: int) -> int:
+    raise ModelError(f"model {n} is damaged")
+
+
+def test_a_frames_error_in_a_worker_is_the_same_error_in_the_parent():
+    with pytest.raises(ModelError, match="model 0 is damaged"):
+        with ForkPool(_frames_error, 1) as pool:
+            list(pool.map(range(2)))

@@ -9,13 +9,19 @@ the outcomes back in the order of the chunks.
 Workers ignore Ctrl-C (the terminal sends it to the whole process group; the parent stops them),
 exit when the parent dies (its end of their pipe closes, and watch_parent), and never run the
 parent's exit handlers or flush its buffers (they leave by os._exit).
+
+What crosses a pipe is JSON, not pickle: the project never unpickles, so that no file or stream
+it reads can run code. Lists, tuples, dicts and the batch's own records (Outcome, Skipped,
+ArticleText) are tagged so that they come back as they left.
 """
 
 from __future__ import annotations
 
+import builtins
+import dataclasses
 import gc
+import json
 import os
-import pickle
 import queue
 import selectors
 import signal
@@ -26,13 +32,15 @@ import traceback
 from collections import deque
 from typing import Callable, Iterable, Iterator
 
-from frames.batch.worker import keep_freed_memory
+from frames import errors
+from frames.batch.worker import ArticleText, Outcome, Skipped, keep_freed_memory
 from frames.errors import FramesError
 
 AHEAD = 2  # chunks handed to a worker before its first comes back: it never waits for the next
 WINDOW = 8  # chunks per worker sent and not yet handed back: bounds what waits for a slower chunk before it
 PIPE_BYTES = 1 << 20  # the size asked for each pipe (Linux's default limit for an unprivileged process)
-_HEADER = struct.Struct("<Q")  # the byte length of the pickle that follows
+_HEADER = struct.Struct("<Q")  # the byte length of the JSON that follows
+_RECORDS = {cls.__name__: cls for cls in (Outcome, Skipped, ArticleText)}  # the dataclasses a pipe carries
 
 
 def fork_workers_available() -> bool:
@@ -41,9 +49,39 @@ def fork_workers_available() -> bool:
     return hasattr(os, "fork") and sys.platform != "darwin"
 
 
+def _tagged(value: object) -> object:
+    """A value as tagged JSON: every container an object of one key saying what it was (l: list,
+    t: tuple, d: dict as [key, value] pairs, o: a record's name and fields); numbers, strings,
+    booleans and None as themselves."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, list):
+        return {"l": [_tagged(v) for v in value]}
+    if isinstance(value, tuple):
+        return {"t": [_tagged(v) for v in value]}
+    if isinstance(value, dict):
+        return {"d": [[_tagged(k), _tagged(v)] for k, v in value.items()]}
+    if dataclasses.is_dataclass(value) and _RECORDS.get(type(value).__name__) is type(value):
+        return {"o": [type(value).__name__, [_tagged(getattr(value, f.name)) for f in dataclasses.fields(value)]]}
+    raise TypeError(f"a batch worker cannot send {type(value).__name__} through its pipe")
+
+
+def _untagged(obj: dict) -> object:
+    """json.loads' object hook: a tagged container back as it was (its contents are already back)."""
+    (tag, inner), = obj.items()
+    if tag == "l":
+        return inner
+    if tag == "t":
+        return tuple(inner)
+    if tag == "d":
+        return {k: v for k, v in inner}
+    name, values = inner
+    return _RECORDS[name](*values)
+
+
 def _send(fd: int, value: object) -> None:
-    """Write one pickled value to a pipe, after its length."""
-    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    """Write one value to a pipe as tagged JSON, after its length."""
+    data = json.dumps(_tagged(value), ensure_ascii=False).encode("utf-8", "surrogatepass")
     view = memoryview(_HEADER.pack(len(data)) + data)
     while view:
         view = view[os.write(fd, view):]
@@ -62,10 +100,12 @@ def _read_exactly(fd: int, size: int) -> bytes | None:
 
 
 def _receive(fd: int) -> tuple[bool, object]:
-    """(True, value) for the next pickled value on a pipe, (False, None) at its end."""
+    """(True, value) for the next value on a pipe, (False, None) at its end."""
     header = _read_exactly(fd, _HEADER.size)
     data = _read_exactly(fd, _HEADER.unpack(header)[0]) if header is not None else None
-    return (False, None) if data is None else (True, pickle.loads(data))
+    if data is None:
+        return False, None
+    return True, json.loads(data.decode("utf-8", "surrogatepass"), object_hook=_untagged)
 
 
 class _Worker:
@@ -126,13 +166,25 @@ def _become_worker(task: Callable[[object], object], tasks: int, results: int, p
         os._exit(code)
 
 
-def _portable(exc: Exception) -> Exception:
-    """The exception if it survives pickling, else a RuntimeError carrying its traceback."""
-    try:
-        pickle.loads(pickle.dumps(exc))
-        return exc
-    except Exception:
-        return RuntimeError("".join(traceback.format_exception(exc)))
+def _portable(exc: Exception) -> tuple[str, str, str]:
+    """A worker's exception as (its class's name, its message, its traceback), for the parent to raise."""
+    return type(exc).__name__, str(exc), "".join(traceback.format_exception(exc))
+
+
+def _raised(name: str, message: str, trace: str) -> Exception:
+    """The exception to raise in the parent for a worker's: the same class for frames' own errors
+    and Python's built-in ones, with the same message; else a RuntimeError carrying the traceback."""
+    kind = getattr(errors, name, None) or getattr(builtins, name, None)
+    if isinstance(kind, type) and issubclass(kind, Exception):
+        try:
+            raised = kind(message)
+        except Exception:  # a class that wants other arguments
+            pass
+        else:
+            if not issubclass(kind, FramesError):  # a bug: its traceback in the worker goes with it
+                raised.__cause__ = RuntimeError(f"in a batch worker:\n{trace}")
+            return raised
+    return RuntimeError(f"a batch worker failed:\n{trace}")
 
 
 class ForkPool:
@@ -222,7 +274,7 @@ class ForkPool:
                                           f"the output is valid: run again with --resume")
                     status, value = answer
                     if status == "error":
-                        raise value
+                        raise _raised(*value)
                     answers[worker.holding.popleft()] = value
 
     def _stop(self, kill: bool) -> None:
