@@ -63,6 +63,9 @@ TIE = 0.005
 EVIDENCE_WORDS = (0, 3, 5, 8)
 MIN_DF = 2
 MAX_FOLDS = 5
+# Cross-validation runs its folds in two worker processes from this many sentences; below it, in
+# this process: starting the workers (each imports scikit-learn) takes longer than small folds do.
+PARALLEL_FROM = 1_000
 MIN_POSITIVES = 5
 
 
@@ -580,7 +583,9 @@ def cross_validate(texts: list[str], truth: np.ndarray, kinds: np.ndarray, folds
     ``extra_texts``: per fold, sentences to score with that fold's models (see _fold_logits); the
     fourth value returned holds their logits, per setting, per fold.
 
-    Folds run in two worker processes; the result does not depend on how many.
+    Folds run in two worker processes from PARALLEL_FROM sentences, else in this process. The same
+    labels always take the same way, so they give the same model: a fit in a worker and one here
+    can differ in a logit's last bits (about 1e-10), which can move a threshold by 1e-5.
     """
     domains = domain_masks(kinds) if domains is None else domains
     extra_texts = extra_texts or [()] * len(folds)
@@ -595,7 +600,8 @@ def cross_validate(texts: list[str], truth: np.ndarray, kinds: np.ndarray, folds
     extra_rows = [np.arange(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
     counted = {name: tuple(count_texts(everything, spec) for spec in specs) for name, specs in feature_sets.items()}
     results = []
-    for result in Parallel(n_jobs=min(2, len(jobs)), return_as="generator")(
+    workers = min(2, len(jobs)) if len(texts) >= PARALLEL_FROM else 1
+    for result in Parallel(n_jobs=workers, return_as="generator")(
         delayed(_fold_logits)(counted[name], truth, kinds, folds[k][0], folds[k][1], c_grid, written_weights,
                               known, extra_rows[k])
             for name, k in jobs):
