@@ -302,25 +302,33 @@ def _workers(pid: int) -> set[int]:
     return found
 
 
+@pytest.fixture(scope="module")
+def busy_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """600 articles of 100 sentences: enough work that a batch is still running when its workers have
+    started (writing fewer, longer files is most of what makes it quick to build)."""
+    corpus = tmp_path_factory.mktemp("busy") / "corpus"
+    corpus.mkdir()
+    for i in range(600):
+        (corpus / f"a{i:04d}.txt").write_text("Trade between the neighbours grew by a fifth. " * 100, encoding="utf-8")
+    return corpus
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to see the workers start")
 @pytest.mark.parametrize("backend", [[], ["--backend", "loky"]], ids=["forked", "loky"])
-def test_ctrl_c_while_batch_workers_start_is_one_line(tmp_path, backend):
+def test_ctrl_c_while_batch_workers_start_is_one_line(tmp_path, busy_corpus, backend):
     """The terminal sends Ctrl-C to every process of the group: workers, forked or still importing
     (loky's), must stay quiet, and none may outlive the batch."""
     import time
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for i in range(3000):  # enough work that the batch is still running when the workers have started
-        (corpus / f"a{i:04d}.txt").write_text("Trade between the neighbours grew by a fifth. " * 20, encoding="utf-8")
+    corpus = busy_corpus
     command = [sys.executable, "-m", "frames", "batch", str(corpus), "--out", str(tmp_path / "s.jsonl"), "--jobs", "2",
                *backend]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and len(_workers(process.pid)) < 2 and process.poll() is None:
-        time.sleep(0.002)
+        time.sleep(0.02)  # each look reads all of /proc: looking without a pause would take a core from the batch
     workers = _workers(process.pid)
     assert len(workers) == 2, "the workers did not start"
     time.sleep(0.1)  # loky's workers are importing now: before Python's own handler is set a SIGINT kills quietly

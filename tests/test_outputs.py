@@ -158,8 +158,8 @@ def test_workers_exit_when_batch_is_killed(tmp_path):
     """A real SIGKILL of the parent alone (not its group): no worker outlives it by more than a few seconds."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    sentence = "Officials in Moscow accused Western capitals of meddling, and trade grew by a fifth. " * 40
-    for i in range(3000):
+    sentence = "Officials in Moscow accused Western capitals of meddling, and trade grew by a fifth. " * 200
+    for i in range(600):  # few, long articles: quick to write, and the batch is still busy when killed
         (corpus / f"a{i:05d}.txt").write_text(sentence, encoding="utf-8")
     out = tmp_path / "scores.jsonl"
     process = subprocess.Popen([sys.executable, "-m", "frames", "batch", str(corpus), "--out", str(out), "--jobs", "2"],
