@@ -230,8 +230,6 @@ class TfidfBlock:
         and n-grams are found per sentence from the token sequence.
         """
         if self.spec.analyzer == "char_wb":
-            if self.char_keys is not None:
-                return self.char_keys.columns([piece])[0]
             get = self.index.get
             grams = char_wb_ngrams(piece, self.spec.ngram_min, self.spec.ngram_max)
             return np.array([c for c in map(get, grams) if c is not None], dtype=np.int64)
