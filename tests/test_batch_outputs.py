@@ -70,6 +70,24 @@ def test_no_empty_errors_file_is_left_behind(tmp_path, article):
     assert [json.loads(line)["path"] for line in Path(f"{out}.errors.jsonl").read_text("utf-8").splitlines()] == ["empty.txt"]
 
 
+@pytest.mark.parametrize("resume", [[], ["--resume"]])
+def test_a_users_file_where_the_errors_file_goes_is_kept(tmp_path, article, resume):
+    """A file under the errors file's name that batch did not write is never replaced, resumed run or not."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "good.txt").write_bytes(article.read_bytes())
+    out = tmp_path / "scores.csv"
+    if resume:
+        assert run("batch", folder, "--out", out).exit_code == 0
+    mine = Path(f"{out}.errors.jsonl")
+    mine.write_text("my notes on the errors\n", encoding="utf-8")
+    before = out.read_bytes() if out.exists() else None
+    result = run("batch", folder, "--out", out, *resume)
+    assert result.exit_code == 1 and result.stderr.startswith(f"error: {mine}: is ") and "not a batch errors file" in result.stderr
+    assert mine.read_text("utf-8") == "my notes on the errors\n"
+    assert (out.read_bytes() if out.exists() else None) == before
+
+
 @pytest.mark.parametrize("extra", [[], ["--format", "jsonl"]])
 def test_a_json_out_is_refused_with_the_jsonl_name(tmp_path, article, extra):
     out = tmp_path / "scores.json"

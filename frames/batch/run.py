@@ -522,9 +522,9 @@ def run_batch(options: BatchOptions, stream: TextIO | None = None,
             check_writable(out.parent, out)
         else:
             check_target(out, options.force, "a batch output", is_batch_output)
-            errors = errors_path(out)
-            if errors.exists() and not is_batch_output(errors):
-                raise FramesError(f"{errors}: is {describe(errors)}, not a batch errors file; move it or give another --out")
+        errors = errors_path(out)  # rewritten by a resumed run too: never over a file batch did not write
+        if errors.exists() and not is_batch_output(errors):
+            raise FramesError(f"{errors}: is {describe(errors)}, not a batch errors file; move it or give another --out")
     model = load_model(options.model)
     model_path = str(model.path)
     _MODELS[model_path] = model  # in-process work (--jobs 1) uses this one
