@@ -99,6 +99,20 @@ def pytest_configure(config: pytest.Config) -> None:
     if build is not None and not hasattr(build, "cache_info"):
         typer.testing._get_command = functools.lru_cache(maxsize=None)(build)
     _load_each_model_once()
+    _let_ctrl_c_through()
+
+
+def _let_ctrl_c_through() -> None:
+    """Let the Ctrl-C tests' processes see SIGINT when pytest itself was started ignoring it.
+
+    A shell starts a background job (`pytest &`) with SIGINT ignored, and every process it starts
+    inherits that: the real Ctrl-C those tests send would do nothing. A handler set here is reset
+    to the default in each new program, as a terminal's processes have it.
+    """
+    import signal
+
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _load_each_model_once() -> None:
