@@ -152,6 +152,14 @@ def missing_corpora() -> str:
 
 
 @pytest.fixture(scope="session")
+def shipped_labels():
+    """labels/ read once for the session (about a second each time): a LabelSet is immutable."""
+    from frames.labels.store import load_labels
+
+    return load_labels(LABELS)
+
+
+@pytest.fixture(scope="session")
 def pool() -> None:
     """The labelled corpora the shipped labels point into; the test skips with the reason when one is missing."""
     reason = missing_corpora()

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from frames import FramesError, load_labels, load_model
+from frames import FramesError, load_model
 from frames.cli import app
 from frames.model.explain import VISIBLE_SPACE, article_sentence, explain, explain_sentences, frame_weights
 from frames.text.sentences import split_sentences
 
-from conftest import DEFAULT_MODEL, LABELS
+from conftest import DEFAULT_MODEL
 
 runner = CliRunner()
 SENTENCE = "Officials in Moscow accused Western capitals of trying to set Astana against its closest ally."
@@ -29,8 +29,8 @@ def model():
 
 
 @pytest.fixture(scope="module")
-def texts() -> list[str]:
-    return [s.text for s in load_labels(LABELS).sentences]
+def texts(shipped_labels) -> list[str]:
+    return [s.text for s in shipped_labels.sentences]
 
 
 def sklearn_tfidf(model, texts: list[str]):

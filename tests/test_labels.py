@@ -17,8 +17,8 @@ def test_shipped_labels_pass_the_check(pool):
     assert check_labels(LABELS) == []
 
 
-def test_shipped_labels_meet_the_minimum_counts(pool):
-    labels = load_labels(LABELS)
+def test_shipped_labels_meet_the_minimum_counts(pool, shipped_labels):
+    labels = shipped_labels
     counts = Counter(f for s in labels.sentences for f in s.frames)
     for frame in labels.codebook.ids:
         assert counts[frame] >= 150, frame

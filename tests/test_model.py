@@ -13,13 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import frames
-from frames import Model, ModelError, load_labels, load_model
+from frames import Model, ModelError, load_model
 from frames.training.evaluation import label_matrix
 from frames.model.modelfile import MODEL_FILES
 from frames.labels.agreement import settle
 from frames.training.fit import FEATURE_SETS, fit_sklearn, sklearn_predict_proba, train
 
-from conftest import DEFAULT_MODEL, LABELS
+from conftest import DEFAULT_MODEL
 
 
 def test_model_json_has_exactly_the_expected_fields(tiny_model):
@@ -90,8 +90,8 @@ def _exported(texts: list[str], truth: np.ndarray, features_name: str, C: float)
 
 
 @pytest.fixture(scope="session")  # session: the tests that wait for the background training run last
-def labelled() -> tuple[list[str], np.ndarray]:
-    labels = load_labels(LABELS)
+def labelled(shipped_labels) -> tuple[list[str], np.ndarray]:
+    labels = shipped_labels
     sentences, _ = settle(labels.sentences)
     return [s.text for s in sentences], label_matrix(sentences, labels.codebook.ids)
 

@@ -319,10 +319,10 @@ def test_macro_f1_leaves_out_frames_without_support():
     assert evaluation.false_alarm == 1.0 and evaluation.n_none == 1
 
 
-def test_shipped_labels_hold_real_rows_by_reference_only(pool):
+def test_shipped_labels_hold_real_rows_by_reference_only(pool, shipped_labels):
     from conftest import LABELS
 
-    label_set = load_labels(LABELS)
+    label_set = shipped_labels
     real = [s for s in label_set.sentences if s.real]
     assert len(real) >= 2500
     assert {s.sample for s in real} >= {"whole", "uncertain", "targeted"}
