@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -399,13 +400,14 @@ def test_cli_report_usage_errors(article, tmp_path, args, code, message):
     assert message in result.stderr
 
 
-def imported_modules(*args: str) -> set[str]:
+@functools.lru_cache(maxsize=None)  # `classify SEED` is asked for by two test files: one process serves both
+def imported_modules(*args: str) -> frozenset[str]:
     """Every module a `python -m frames ...` process imports, from -X importtime."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     done = subprocess.run([sys.executable, "-X", "importtime", "-m", "frames", *args], capture_output=True,
                           text=True, env=env, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
-    return {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    return frozenset(line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:"))
 
 
 def test_classify_imports_neither_the_report_nor_explanations_nor_plotting(seeds, tmp_path):
