@@ -130,6 +130,16 @@ def train(labels_dir: str | Path = "labels", out: str | Path = "models/default",
     called as each step ends (the cross-validation folds, then calibration, the article rule, the
     final fit and the held-out scoring), for a progress bar.
     """
+    from threadpoolctl import threadpool_limits
+
+    # One BLAS thread throughout: liblinear's dot products go through BLAS, and OpenBLAS sums a long
+    # vector in one piece per thread, so the model's last bits would depend on the machine's cores.
+    # Worker processes get one thread from joblib already; this makes a fit here give the same bits.
+    with threadpool_limits(limits=1):
+        return _train(labels_dir, out, force, progress)
+
+
+def _train(labels_dir: str | Path, out: str | Path, force: bool, progress: Progress | None) -> TrainingResult:
     started = time.perf_counter()
     out = Path(out)
     check_out(out, force)
@@ -419,6 +429,16 @@ def _fold_logits(counted: tuple[CountedTexts, ...], truth: np.ndarray, kinds: np
     logits of the rows ``extra_idx`` of ``counted`` (the sentences of the labelled articles whose
     documents are in this fold's test part), so that the article rule is chosen without fitting the
     folds again. ``counted``: the texts' n-grams per feature block (count_texts), training rows first."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):  # the same bits in any process, whatever its thread pools (see train)
+        return _fold(counted, truth, kinds, train_idx, test_idx, c_grid, written_weights, known, extra_idx)
+
+
+def _fold(counted: tuple[CountedTexts, ...], truth: np.ndarray, kinds: np.ndarray, train_idx: np.ndarray,
+          test_idx: np.ndarray, c_grid: tuple[float, ...], written_weights: tuple[float, ...],
+          known: np.ndarray | None, extra_idx: np.ndarray | None) -> dict[tuple[float, float], tuple]:
+    """_fold_logits's work, in whatever thread pools the caller set."""
     from scipy import sparse
 
     out: dict[tuple[float, float], tuple] = {}
@@ -583,9 +603,8 @@ def cross_validate(texts: list[str], truth: np.ndarray, kinds: np.ndarray, folds
     ``extra_texts``: per fold, sentences to score with that fold's models (see _fold_logits); the
     fourth value returned holds their logits, per setting, per fold.
 
-    Folds run in two worker processes from PARALLEL_FROM sentences, else in this process. The same
-    labels always take the same way, so they give the same model: a fit in a worker and one here
-    can differ in a logit's last bits (about 1e-10), which can move a threshold by 1e-5.
+    Folds run in two worker processes from PARALLEL_FROM sentences, else in this process; both give
+    the same bits, as every fit runs with one BLAS thread (see train).
     """
     domains = domain_masks(kinds) if domains is None else domains
     extra_texts = extra_texts or [()] * len(folds)
