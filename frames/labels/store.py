@@ -254,10 +254,16 @@ def _absent_problem(row: dict, frames: list) -> str:
 def check_labels(labels_dir: str | Path) -> list[Problem]:
     """Every problem in a labels folder: bad lines, unknown frames, conflicting duplicates, and one
     MissingCorpus (last) for each registered corpus whose file is missing, with the rows that point into it."""
+    return _read_folder(labels_dir)[2]
+
+
+def _read_folder(labels_dir: str | Path) -> tuple[Codebook, list[LabelledSentence], list[Problem]]:
+    """A labels folder read once: its codebook, its good sentence rows in file order, and every problem
+    (as check_labels lists them). Loading uses the rows the check read, not a second reading."""
     codebook = load_codebook(labels_dir)
     files = label_files(labels_dir)
     if not files:
-        return [Problem(str(labels_dir), 0, "no *.jsonl label files here")]
+        return codebook, [], [Problem(str(labels_dir), 0, "no *.jsonl label files here")]
     problems: list[Problem] = []
     sentences: list[LabelledSentence] = []
     texts = CorpusTexts.near(labels_dir)
@@ -269,7 +275,7 @@ def check_labels(labels_dir: str | Path) -> list[Problem]:
     for path in article_label_files(labels_dir):
         problems.extend(read_article_labels(path, codebook.ids, texts)[1])
     problems.extend(check_test_split(labels_dir))
-    return merge_missing(problems)
+    return codebook, sentences, merge_missing(problems)
 
 
 def missing_corpora(labels_dir: str | Path) -> list[MissingCorpus]:
@@ -322,18 +328,13 @@ def _conflicts(sentences: list[LabelledSentence]) -> list[Problem]:
 def load_labels(labels_dir: str | Path) -> LabelSet:
     """Read a labels folder for training; any problem stops it (run `frames labels check`), but for
     rows pointing into a missing corpus: those are left out, and the set's ``missing`` says so."""
-    problems = check_labels(labels_dir)
+    codebook, sentences, problems = _read_folder(labels_dir)
     missing = tuple(p for p in problems if isinstance(p, MissingCorpus))
     problems = [p for p in problems if not isinstance(p, MissingCorpus)]
     if problems:
         shown = "; ".join(str(p) for p in problems[:3])
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
         raise LabelsError(f"{shown}{more}; run `frames labels check` and fix the labels first")
-    codebook = load_codebook(labels_dir)
-    sentences: list[LabelledSentence] = []
-    texts = CorpusTexts.near(labels_dir)
-    for path in label_files(labels_dir):
-        sentences.extend(read_label_file(path, codebook.ids, texts)[0])
     return LabelSet(codebook, tuple(sentences), missing)
 
 
