@@ -23,7 +23,7 @@ from frames.text.articles import Article
 from frames.model.explain import FrameExplanation, SentenceExplanation, explain_sentences
 from frames.model.scoring import Model, ModelIdentity
 from frames.model.profile import ArticleResult, FrameProfile, ScoredSentence
-from frames.show.words import WordPart, by_word
+from frames.show.words import WordPart, strongest_words
 from frames.text.fragments import is_fragment
 
 GENERATOR = "frames report"  # <meta name="generator"> of every page: how a report is told from other files
@@ -376,14 +376,10 @@ def _why_row(j: int, f: FrameExplanation, text: str, top: int) -> str:
         else f'<span class="rest"> under {f.threshold:.2f}</span>'
     ngrams = sum(value for _, value in f.by_analyzer)
     split = ", ".join(f"{ANALYZER_LABELS.get(a, a)} n-grams {_signed(v)}" for a, v in f.by_analyzer)
-    words = by_word(text, f.towards + f.away)
-    towards = [w for w in words if w.value > 0][:top]
-    away = [w for w in reversed(words) if w.value < 0][:top]
-    listed = {id(w) for w in towards + away}  # by identity: comparing WordParts compares all their n-grams
-    unlisted = [w for w in words if id(w) not in listed]
-    rest = sum(w.value for w in unlisted) + f.rest
-    rest = (f"<br>unlisted: {len(unlisted)} word{'' if len(unlisted) == 1 else 's'} {_signed(rest)}"
-            if unlisted else "")
+    words = strongest_words(text, f.towards + f.away, top)
+    towards, away = list(words.towards), list(words.away)
+    rest = (f"<br>unlisted: {words.n_rest} word{'' if words.n_rest == 1 else 's'} {_signed(words.rest + f.rest)}"
+            if words.n_rest else "")
     return (f'<tr class="f{j}"><th scope="row"><span class="sw"></span>{escape(f.name)}</th>'
             f'<td class="n">{f.probability:.2f}{verdict}</td>'
             f'<td class="n">{_number(f.logit)} = {_number(f.intercept)} {_signed(ngrams, " ")}'

@@ -35,8 +35,9 @@ class WordPart:
 
 
 @lru_cache(maxsize=64)
-def _holders(text: str, lengths: frozenset[int]) -> dict[str, Counter]:
-    """Each character n-gram of ``text`` (of the given lengths) -> the words holding it, and how often.
+def _holders(text: str, lengths: frozenset[int]) -> dict[str, tuple[tuple[tuple[str, int], ...], int]]:
+    """Each character n-gram of ``text`` (of the given lengths) -> the words holding it with how often
+    each does, and how often the text holds it in all.
 
     The same for every frame of a sentence, so it is built once per sentence (a page asks for four frames)."""
     holders: dict[str, Counter] = defaultdict(Counter)
@@ -46,26 +47,65 @@ def _holders(text: str, lengths: frozenset[int]) -> dict[str, Counter]:
         for n in lengths:
             for k in range(max(1, len(padded) - n + 1)):
                 holders[padded[k:k + n]][word] += 1
-    return holders
+    return {gram: (tuple(found.items()), sum(found.values())) for gram, found in holders.items()}
 
 
 def by_word(text: str, parts: Iterable[Contribution]) -> tuple[WordPart, ...]:
     """The parts of one frame's logit (all n-grams of ``text``, as explain_sentences(top=None) gives
     them) grouped by word, the largest value first."""
-    parts = list(parts)
+    values, ngrams = _grouped(text, list(parts))
+    return tuple(_word_part(w, values[w], ngrams[w]) for w in _ranked(values))
+
+
+@dataclass(frozen=True)
+class StrongestWords:
+    """What a report lists of one frame's words: the ``top`` pushing towards it and away from it, as
+    by_word ranks them, and how many words are left and the sum of their values."""
+
+    towards: tuple[WordPart, ...]
+    away: tuple[WordPart, ...]
+    n_rest: int
+    rest: float
+
+
+def strongest_words(text: str, parts: Iterable[Contribution], top: int) -> StrongestWords:
+    """by_word's strongest ``top`` words each way, and the rest summed in by_word's order; only the
+    listed words have their n-grams sorted, which is most of by_word's work on a long sentence."""
+    values, ngrams = _grouped(text, list(parts))
+    order = _ranked(values)
+    towards = [w for w in order if values[w] > 0][:top]
+    away = [w for w in reversed(order) if values[w] < 0][:top]
+    listed = set(towards) | set(away)
+    rest = [values[w] for w in order if w not in listed]
+    return StrongestWords(tuple(_word_part(w, values[w], ngrams[w]) for w in towards),
+                          tuple(_word_part(w, values[w], ngrams[w]) for w in away), len(rest), sum(rest))
+
+
+def _grouped(text: str, parts: list[Contribution]) -> tuple[dict[str, float], dict[str, list[Contribution]]]:
+    """Each word's value (its n-grams' parts, a character n-gram's shared by how often each word holds
+    it) and its n-grams, in the order the parts come."""
     lengths = frozenset(len(c.raw) for c in parts if c.analyzer == "char_wb")
     holders = _holders(text, lengths) if lengths else {}
     values: dict[str, float] = defaultdict(float)
     ngrams: dict[str, list[Contribution]] = defaultdict(list)
     for c in parts:
-        if c.analyzer == "char_wb" and holders.get(c.raw):
-            found = holders[c.raw]
-            total = sum(found.values())
-            for word, times in found.items():
+        found = holders.get(c.raw) if c.analyzer == "char_wb" else None
+        if found:
+            shares, total = found
+            for word, times in shares:
                 values[word] += c.value * times / total
                 ngrams[word].append(c)
         else:  # a word n-gram (or an n-gram the text does not show as such): its own entry
             values[c.raw] += c.value
             ngrams[c.raw].append(c)
-    words = [WordPart(w, values[w], tuple(sorted(ngrams[w], key=lambda c: -abs(c.value)))) for w in values]
-    return tuple(sorted(words, key=lambda w: (-w.value, w.word)))
+    return values, ngrams
+
+
+def _ranked(values: dict[str, float]) -> list[str]:
+    """The words by value, largest first (ties by the word)."""
+    return sorted(values, key=lambda w: (-values[w], w))
+
+
+def _word_part(word: str, value: float, ngrams: list[Contribution]) -> WordPart:
+    """A word's part, its n-grams the largest part first (ties kept in the order the parts came)."""
+    return WordPart(word, value, tuple(sorted(ngrams, key=lambda c: -abs(c.value))))
