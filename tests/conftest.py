@@ -183,11 +183,11 @@ from frames.training import fit
 labels, out = Path(sys.argv[1]), Path(sys.argv[2])
 fit.PARALLEL_FROM = 10**9  # the folds in this process
 fitted = []
-fit_sklearn = fit.fit_sklearn
+fit_counted = fit.fit_counted
 def keep(*args, **kwargs):
-    fitted.append(fit_sklearn(*args, **kwargs))
+    fitted.append(fit_counted(*args, **kwargs))
     return fitted[-1]
-fit.fit_sklearn = keep  # the folds fit their classifiers directly: only the final fit calls it
+fit.fit_counted = keep  # the folds fit their classifiers directly: only the final fit calls it
 result = fit.train(labels, out / "default")
 assert len(fitted) == 1, len(fitted)
 from frames import load_labels

@@ -37,3 +37,23 @@ def test_fold_matrices_are_tfidfvectorizers(spec, seed):
     assert same_matrix(X_extra, vectorizer.transform([TEXTS[i] for i in extra]))
     assert nothing is None
     assert X_train.shape[1] < len(counted.terms)  # min_df left terms out, which the other texts still hold
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_final_fit_from_counts_is_fit_sklearns(seed):
+    """fit_counted (the final fit, from the n-grams cross-validation counted) gives fit_sklearn's
+    vocabularies, idf, coefficients and intercepts, bit for bit, and vectorizers that transform as its do."""
+    from frames.training.fit import count_feature_sets, export_fit, fit_counted, fit_sklearn
+
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.permutation(len(TEXTS))[:20])
+    truth = np.column_stack([[("trade" in TEXTS[i].lower()) for i in rows], [i % 3 == 0 for i in rows]])
+    for name, counted in count_feature_sets(TEXTS).items():
+        texts = [TEXTS[i] for i in rows]
+        ours, theirs = fit_counted(counted, rows, truth, 4.0), fit_sklearn(texts, truth, FEATURE_SETS[name], 4.0)
+        (blocks, coef, intercept), (blocks2, coef2, intercept2) = export_fit(ours), export_fit(theirs)
+        assert [vocabulary for vocabulary, _ in blocks] == [vocabulary for vocabulary, _ in blocks2]
+        assert all(a.tobytes() == b.tobytes() for (_, a), (_, b) in zip(blocks, blocks2))
+        assert coef.tobytes() == coef2.tobytes() and intercept.tobytes() == intercept2.tobytes()
+        for ours_v, theirs_v in zip(ours[0], theirs[0]):
+            assert same_matrix(ours_v.transform(TEXTS), theirs_v.transform(TEXTS))

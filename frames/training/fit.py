@@ -169,8 +169,11 @@ def _train(labels_dir: str | Path, out: str | Path, force: bool, progress: Progr
     steps = len(FEATURE_SETS) * n_folds + 4
     tell = progress or (lambda stage, done, total: None)
     tell("cross-validation", 0, steps)
+    # Every sentence is analysed once, for the folds and the final fit: the training rows, then each
+    # fold's article sentences.
+    counted = count_feature_sets(list(texts) + [t for more in fold_texts for t in more])
     candidates, oof, oof_intercepts, article_logits = cross_validate(
-        texts, truth, kinds, folds, domains, known=known, extra_texts=fold_texts,
+        texts, truth, kinds, folds, domains, known=known, extra_texts=fold_texts, counted=counted,
         progress=lambda done, total: tell(f"cross-validation: {done} of {total} folds", done, steps))
     done = steps - 4
     chosen = choose(candidates)
@@ -200,9 +203,8 @@ def _train(labels_dir: str | Path, out: str | Path, force: bool, progress: Progr
                                   [train_articles[i].source for i in kept], frame_ids)
     tell("article rule", done + 2, steps)
     weights = sample_weights(kinds, chosen.written_weight)
-    blocks, coef, intercept = fit_final([t for t, w in zip(texts, weights) if w > 0], truth[weights > 0],
-                                        features, chosen.C, weights[weights > 0],
-                                        None if known is None else known[weights > 0])
+    blocks, coef, intercept = fit_final(counted[chosen.features], np.flatnonzero(weights > 0), truth[weights > 0],
+                                        chosen.C, weights[weights > 0], None if known is None else known[weights > 0])
     counts = {fid: int(truth[:, j].sum()) for j, fid in enumerate(frame_ids)}
     counts["none"] = int((~truth.any(axis=1) & (True if known is None else known.all(axis=1))).sum())
     digest = data_hash(sentences)
@@ -403,10 +405,24 @@ def sklearn_predict_proba(fitted, texts: list[str]) -> np.ndarray:
     return np.column_stack([c.predict_proba(X)[:, 1] for c in classifiers])
 
 
-def fit_final(texts: list[str], truth: np.ndarray, features: tuple[FeatureSpec, ...], C: float,
+def fit_final(counted: tuple[CountedTexts, ...], rows: np.ndarray, truth: np.ndarray, C: float,
               weights: np.ndarray | None = None, known: np.ndarray | None = None):
-    """Fit on every sentence and export (vocabulary, idf) per block, coefficients and intercepts."""
-    return export_fit(fit_sklearn(texts, truth, features, C, weights, known))
+    """Fit on the sentences ``rows`` of ``counted`` (truth, weights and known given for those rows) and
+    export (vocabulary, idf) per block, coefficients and intercepts."""
+    return export_fit(fit_counted(counted, rows, truth, C, weights, known))
+
+
+def fit_counted(counted: tuple[CountedTexts, ...], rows: np.ndarray, truth: np.ndarray, C: float,
+                weights: np.ndarray | None = None, known: np.ndarray | None = None):
+    """fit_sklearn on the texts ``rows`` of ``counted`` (count_texts), from the n-grams counted for
+    cross-validation: the same vectorizers, matrix and classifiers, without analysing the texts again."""
+    from scipy import sparse
+
+    fitted = [block.fit_vectorizer(rows) for block in counted]
+    X = sparse.hstack([matrix for _, matrix in fitted]).tocsr()
+    classifiers = [_fit_frame(C, X, truth[:, j], weights, None if known is None else known[:, j])
+                   for j in range(truth.shape[1])]
+    return [vectorizer for vectorizer, _ in fitted], classifiers
 
 
 def export_fit(fitted):
@@ -492,9 +508,27 @@ class CountedTexts:
     def fit_transform(self, rows: np.ndarray, others: tuple[np.ndarray | None, ...] = ()) -> list:
         """TfidfVectorizer(spec).fit_transform of the texts ``rows``, then its transform of each of
         ``others`` (None stays None): CountVectorizer's steps, then scikit-learn's TfidfTransformer."""
+        X, kept, tfidf = self._fit(np.asarray(rows))
+        column = np.full(len(self.terms), -1, dtype=np.int64)
+        column[kept] = np.arange(len(kept))
+        return [tfidf.transform(X, copy=False)] + [None if other is None else tfidf.transform(
+            self._transform_counts(np.asarray(other), column), copy=False) for other in others]
+
+    def fit_vectorizer(self, rows: np.ndarray):
+        """A TfidfVectorizer(spec) as fitting it on the texts ``rows`` leaves it (its vocabulary and
+        idf), and its tf-idf matrix of them, without analysing the texts again."""
+        X, kept, tfidf = self._fit(np.asarray(rows))
+        vectorizer = _vectorizer(self.spec)
+        vectorizer.vocabulary_ = dict(zip(map(self.terms.__getitem__, kept.tolist()), range(len(kept))))
+        vectorizer.idf_ = tfidf.idf_
+        return vectorizer, tfidf.transform(X, copy=False)
+
+    def _fit(self, rows: np.ndarray):
+        """CountVectorizer's count matrix of the texts ``rows`` (terms under min_df dropped, columns in
+        the order of the terms' names), the term ids of its columns, and the TfidfTransformer fitted on it."""
         from sklearn.feature_extraction.text import TfidfTransformer
 
-        ids, counts, indptr = self._rows(np.asarray(rows))
+        ids, counts, indptr = self._rows(rows)
         # Columns numbered in the order the fold's texts first meet the terms, as CountVectorizer does.
         found, first = np.unique(ids, return_index=True)
         met = found[np.argsort(first)]
@@ -511,10 +545,7 @@ class CountedTexts:
         vectorizer = _vectorizer(self.spec)
         tfidf = TfidfTransformer(norm=vectorizer.norm, use_idf=vectorizer.use_idf, smooth_idf=vectorizer.smooth_idf,
                                  sublinear_tf=vectorizer.sublinear_tf).fit(X)
-        column = np.full(len(self.terms), -1, dtype=np.int64)
-        column[met[order]] = np.arange(len(order))
-        return [tfidf.transform(X, copy=False)] + [None if other is None else tfidf.transform(
-            self._transform_counts(np.asarray(other), column), copy=False) for other in others]
+        return X, met[order], tfidf
 
     def _transform_counts(self, rows: np.ndarray, column: np.ndarray):
         """CountVectorizer.transform's count matrix of the texts ``rows``: terms outside the fitted
@@ -534,6 +565,12 @@ def _counts_matrix(columns: np.ndarray, counts: np.ndarray, indptr: np.ndarray, 
                           shape=(len(indptr) - 1, n_columns), dtype=np.float64)
     X.sort_indices()
     return X
+
+
+def count_feature_sets(texts: list[str], feature_sets: dict[str, tuple[FeatureSpec, ...]] = FEATURE_SETS
+                       ) -> dict[str, tuple[CountedTexts, ...]]:
+    """count_texts of every block of every feature set."""
+    return {name: tuple(count_texts(texts, spec) for spec in specs) for name, specs in feature_sets.items()}
 
 
 def count_texts(texts: list[str], spec: FeatureSpec) -> CountedTexts:
@@ -594,14 +631,16 @@ def cross_validate(texts: list[str], truth: np.ndarray, kinds: np.ndarray, folds
                    feature_sets: dict[str, tuple[FeatureSpec, ...]] = FEATURE_SETS,
                    c_grid: tuple[float, ...] = C_GRID, written_weights: tuple[float, ...] | None = None,
                    known: np.ndarray | None = None, extra_texts: list[tuple[str, ...]] | None = None,
-                   progress: Callable[[int, int], None] | None = None):
+                   progress: Callable[[int, int], None] | None = None,
+                   counted: dict[str, tuple[CountedTexts, ...]] | None = None):
     """Out-of-fold logits (and the fold's intercepts per row) for every feature set, C and written
     weight, folds grouped by source; each setting is scored per domain by mean average precision
     over the frames (with ``known``, each frame on the rows that judge it), and by the mean of the
     domains.
 
     ``extra_texts``: per fold, sentences to score with that fold's models (see _fold_logits); the
-    fourth value returned holds their logits, per setting, per fold.
+    fourth value returned holds their logits, per setting, per fold. ``counted``: count_feature_sets
+    of the texts then the extra texts, when the caller has it.
 
     Folds run in two worker processes from PARALLEL_FROM sentences, else in this process; both give
     the same bits, as every fit runs with one BLAS thread (see train).
@@ -613,11 +652,11 @@ def cross_validate(texts: list[str], truth: np.ndarray, kinds: np.ndarray, folds
     if written_weights is None:
         written_weights = WRITTEN_WEIGHTS if (kinds == "written").any() and (kinds != "written").any() else (1.0,)
     jobs = [(name, k) for name in feature_sets for k in range(len(folds))]
-    # Every sentence is analysed once here, not once per fold: the training rows, then each fold's extra texts.
-    everything = list(texts) + [t for more in extra_texts for t in more]
+    # Every sentence is analysed once, not once per fold: the training rows, then each fold's extra texts.
     bounds = np.cumsum([len(texts)] + [len(more) for more in extra_texts])
     extra_rows = [np.arange(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
-    counted = {name: tuple(count_texts(everything, spec) for spec in specs) for name, specs in feature_sets.items()}
+    if counted is None:
+        counted = count_feature_sets(list(texts) + [t for more in extra_texts for t in more], feature_sets)
     results = []
     workers = min(2, len(jobs)) if len(texts) >= PARALLEL_FROM else 1
     for result in Parallel(n_jobs=workers, return_as="generator")(
