@@ -168,10 +168,11 @@ def _train(labels_dir: str | Path, out: str | Path, force: bool, progress: Progr
     fold_texts = [tuple(t for i in np.flatnonzero(assigned == k) for t in article_sentences[i]) for k in range(n_folds)]
     steps = len(FEATURE_SETS) * n_folds + 4
     tell = progress or (lambda stage, done, total: None)
-    tell("cross-validation", 0, steps)
+    tell("counting n-grams", 0, steps)
     # Every sentence is analysed once, for the folds and the final fit: the training rows, then each
     # fold's article sentences.
     counted = count_feature_sets(list(texts) + [t for more in fold_texts for t in more])
+    tell("cross-validation", 0, steps)
     candidates, oof, oof_intercepts, article_logits = cross_validate(
         texts, truth, kinds, folds, domains, known=known, extra_texts=fold_texts, counted=counted,
         progress=lambda done, total: tell(f"cross-validation: {done} of {total} folds", done, steps))
