@@ -277,3 +277,19 @@ def test_a_fifth_frame_goes_from_codebook_to_classify(tiny_labels, tmp_path):
     profile = {f["id"]: f for f in json.loads(result.stdout)["frames"]}
     assert list(profile) == ["meddling", "trade", "energy_ties"]
     assert profile["energy_ties"]["present"] and profile["energy_ties"]["evidence"] == [0]
+
+
+def test_training_reports_each_stage_in_order_up_to_the_last_step(tiny_labels, tmp_path):
+    """What `frames train` draws its progress bar from: stage names in order, steps that never go back."""
+    from frames.training.fit import train
+
+    calls: list[tuple[str, int, int]] = []
+    train(tiny_labels, tmp_path / "model", progress=lambda stage, done, total: calls.append((stage, done, total)))
+    stages = [stage.split(":")[0] for stage, _, _ in calls]
+    expected = ["counting n-grams", "cross-validation", "calibration and thresholds", "article rule", "final fit",
+                "held-out split"]
+    assert [s for s in dict.fromkeys(stages) if s in expected] == expected
+    assert any(stage.startswith("cross-validation: ") and " of " in stage for stage, _, _ in calls)  # fold k of n
+    done = [d for _, d, _ in calls]
+    assert done == sorted(done) and len({total for _, _, total in calls}) == 1
+    assert done[-1] == calls[-1][2]  # the bar ends full
