@@ -7,10 +7,13 @@ Builds 10,000 articles of 3-8 KB by shuffling sentences of the seed articles and
 - peak memory (RSS) of `frames batch --jobs 1` at 1,000 and at 10,000 articles;
 - the same articles as one JSONL corpus file (one article a row): --jobs 1, --jobs 2 and peak RSS,
   the parent reading the corpus and sending the texts to the workers in chunks.
+With --pairs N, then N more pairs of --jobs 1 and --jobs 2 run back to back on the folder and on the
+corpus file, each pair's speed-up and CPU, and the median: one pair can land in a busy spell of the
+machine (the CPU time of the same work then grows), a median of several less so.
 Goals on a 2-core machine: --jobs 1 within 1.5x of the floor's time; --jobs 2 at least 1.8x
 faster than --jobs 1; at least 2 MB/s of article text per core; peak RSS at 10,000 within 1.2x of 1,000.
 
-Usage: python scripts/bench_batch.py [--articles 10000] [--dir DIR]
+Usage: python scripts/bench_batch.py [--articles 10000] [--dir DIR] [--pairs N]
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import argparse
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -96,6 +100,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--dir", type=Path, default=None, help="where to build the corpus (default: a temporary folder)")
+    parser.add_argument("--pairs", type=int, default=0,
+                        help="then this many pairs of --jobs 1 and --jobs 2 per input, and their median speed-up")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         base = args.dir or Path(scratch)
@@ -131,6 +137,15 @@ def main() -> None:
               f"{c_two_cpu / c_two:.2f} cores busy)")
         print(f"corpus file, peak RSS --jobs 1: {c_rss_small:.0f} MiB at {args.articles // 10} rows, {c_rss_big:.0f} MiB "
               f"at {args.articles} = {c_rss_big / c_rss_small:.2f} x")
+        for name, source in (("folder", big), ("corpus file", corpus)) if args.pairs > 0 else ():
+            ratios = []
+            for k in range(args.pairs):
+                a, _, a_cpu = run_batch(source, base / "pair-one.csv", 1)
+                b, _, b_cpu = run_batch(source, base / "pair-two.csv", 2)
+                ratios.append(a / b)
+                print(f"{name}, pair {k + 1}: --jobs 1 {a:.1f} s (CPU {a_cpu:.1f} s), --jobs 2 {b:.1f} s "
+                      f"(CPU {b_cpu:.1f} s) = {a / b:.2f} x")
+            print(f"{name}: --jobs 2 speed-up, median of {args.pairs} pairs: {statistics.median(ratios):.2f} x (goal >= 1.8)")
 
 
 if __name__ == "__main__":
